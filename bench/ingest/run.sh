@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Event-ingest benchmark: `cxmap serve` (release) on a fresh SQLite file (WAL, synchronous=FULL),
+# loaded by bench/ingest/loadgen.rs over 127.0.0.1. Counts only answered (201) batches.
+#
+#   bench/ingest/run.sh [SECONDS] [BATCH] [CONCURRENCY]
+#
+# Runs JSON and NDJSON, prints one line per run, and the events in the database at the end.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SECONDS_PER_RUN=${1:-20}
+BATCH=${2:-5000}
+CONCURRENCY=${3:-4}
+PORT=${CXMAP_BENCH_PORT:-18480}
+
+cargo build --release -q -p cxmap-cli --bin cxmap --example ingest-load
+BIN=target/release/cxmap
+LOAD=target/release/examples/ingest-load
+
+WORK=$(mktemp -d)
+DB="sqlite://$WORK/ingest.db"
+TOKEN=$("$BIN" token create --db "$DB" --email bench@example.com 2>/dev/null | tail -n 1)
+"$BIN" serve --db "$DB" --addr "127.0.0.1:$PORT" 2>"$WORK/serve.log" &
+SERVER=$!
+trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+for _ in $(seq 100); do
+    curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break
+    sleep 0.1
+done
+
+echo "machine: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), $(uname -r)"
+for format in json ndjson; do
+    flag=""
+    [ "$format" = ndjson ] && flag="--ndjson"
+    "$LOAD" --url "http://127.0.0.1:$PORT" --token "$TOKEN" --batch "$BATCH" \
+        --concurrency "$CONCURRENCY" --seconds "$SECONDS_PER_RUN" $flag
+done
+kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
+ls -la "$WORK"/ingest.db* | awk '{print "db file:", $5, $9}'

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Redirect benchmark: cxmap against Chhoto URL on this machine, same wrk load on one link each,
+# then a kill test for both (load, SIGKILL mid-load, restart, stored clicks vs redirects
+# received). Targets 127.0.0.1 only; every run is bounded in time.
+#
+# Chhoto URL is built from source OUTSIDE this repository (its code is never committed):
+#   git clone https://github.com/SinTan1729/chhoto-url "$CHHOTO_DIR"   (default /work/bench-vendor/chhoto)
+#
+# Environment: CHHOTO_DIR, DURATION (default 15s), THREADS (2), CONNECTIONS (64),
+# KILL_AFTER (seconds into the kill run, default 3).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+CHHOTO_DIR=${CHHOTO_DIR:-/work/bench-vendor/chhoto}
+DURATION=${DURATION:-15s}
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-64}
+KILL_AFTER=${KILL_AFTER:-3}
+CX_PORT=${CX_PORT:-18081}
+CH_PORT=${CH_PORT:-18082}
+UA='Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1'
+# A key Chhoto accepts as secure (it only checks its strength).
+CH_KEY='Xq7vR2mK9pLw4tZs8nB3cY6hJ1dF5gA0eU-bench-key-W3rT9yP2oI8uQ4eS7aD6fG1hJ5kL0zX3cV9bN2m'
+
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+[ -d "$CHHOTO_DIR/backend" ] || { echo "no Chhoto URL source in $CHHOTO_DIR (see the header of this script)" >&2; exit 1; }
+
+WORK=$(mktemp -d /tmp/cxmap-bench-links.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+echo "== building (release)"
+(cd "$CHHOTO_DIR/backend" && cargo build --release --ignore-rust-version --quiet)
+(cd "$ROOT" && cargo build --release -p cxmap-cli --quiet)
+CXMAP="$ROOT/target/release/cxmap"
+CHHOTO="$CHHOTO_DIR/backend/target/release/chhoto-url"
+
+wait_up() { # url
+  for _ in $(seq 1 200); do curl -fs -o /dev/null "$1" && return 0; sleep 0.05; done
+  echo "server at $1 did not start" >&2; return 1
+}
+
+start_cxmap() { # dir
+  RUST_LOG=warn "$CXMAP" serve --db "sqlite://$1/cx.db" --addr "127.0.0.1:$CX_PORT" \
+    --click-spool "$1/clicks.spool" --redirect-rate 1000000 >"$1/cxmap.log" 2>&1 &
+  CX_PID=$!; PIDS+=("$CX_PID")
+  wait_up "http://127.0.0.1:$CX_PORT/healthz"
+}
+
+start_chhoto() { # dir
+  (cd "$1" && RUST_LOG=warn CHHOTO_DB_URL="$1/chhoto.sqlite" CHHOTO_LISTEN_PORT="$CH_PORT" \
+    CHHOTO_LISTEN_ADDRESS=127.0.0.1 CHHOTO_API_KEY="$CH_KEY" CHHOTO_DISABLE_FRONTEND=True \
+    CHHOTO_REDIRECT_METHOD=TEMPORARY exec "$CHHOTO" >"$1/chhoto.log" 2>&1) &
+  CH_PID=$!; PIDS+=("$CH_PID")
+  wait_up "http://127.0.0.1:$CH_PORT/api/version"
+}
+
+cx_setup() { # dir -> sets CX_TOKEN, creates links "bench" and "kill"
+  CX_TOKEN=$("$CXMAP" token create --db "sqlite://$1/cx.db" --email bench@example.com 2>/dev/null | tail -n1)
+  for slug in bench kill; do
+    curl -fs -o /dev/null -X POST "http://127.0.0.1:$CX_PORT/api/v1/links" -H "Authorization: Bearer $CX_TOKEN" \
+      -H 'Content-Type: application/json' -d "{\"target\":\"https://example.com/landing\",\"slug\":\"$slug\"}"
+  done
+}
+
+ch_setup() {
+  for slug in bench kill; do
+    curl -fs -o /dev/null -X POST "http://127.0.0.1:$CH_PORT/api/new" -H "X-API-Key: $CH_KEY" \
+      -d "{\"shortlink\":\"$slug\",\"longlink\":\"https://example.com/landing\"}"
+  done
+}
+
+# wrk output -> "req/s p99_ms responses"
+parse_wrk() {
+  awk '
+    /Requests\/sec:/ { rps = $2 }
+    /^ +99%/ { v = $2; unit = v; sub(/[0-9.]+/, "", unit); sub(/[a-z]+$/, "", v);
+               ms = (unit == "us") ? v / 1000 : (unit == "s") ? v * 1000 : v; p99 = ms }
+    /requests in/ { n = $1 }
+    END { printf "%s %.2f %s\n", rps, p99, n }'
+}
+
+load() { # url duration -> wrk output
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2" --latency -H "User-Agent: $UA" "$1"
+}
+
+echo "== machine: $(nproc) cores, $(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ)"
+mkdir -p "$WORK/cx" "$WORK/ch"
+start_cxmap "$WORK/cx"; cx_setup "$WORK/cx"
+start_chhoto "$WORK/ch"; ch_setup
+curl -s -o /dev/null -w "cxmap  /l/bench -> %{http_code} %{redirect_url}\n" "http://127.0.0.1:$CX_PORT/l/bench"
+curl -s -o /dev/null -w "chhoto /bench   -> %{http_code} %{redirect_url}\n" "http://127.0.0.1:$CH_PORT/bench"
+
+echo "== throughput: wrk -t$THREADS -c$CONNECTIONS -d$DURATION (one server at a time)"
+# Each server runs alone while it is measured (the other is stopped) so they do not share cores.
+kill -STOP "$CH_PID"; sleep 1
+CX_OUT=$(load "http://127.0.0.1:$CX_PORT/l/bench" "$DURATION"); echo "$CX_OUT" > "$WORK/cx-wrk.txt"
+kill -CONT "$CH_PID"; kill -STOP "$CX_PID"; sleep 1
+CH_OUT=$(load "http://127.0.0.1:$CH_PORT/bench" "$DURATION"); echo "$CH_OUT" > "$WORK/ch-wrk.txt"
+kill -CONT "$CX_PID"
+read -r CX_RPS CX_P99 CX_N <<<"$(echo "$CX_OUT" | parse_wrk)"
+read -r CH_RPS CH_P99 CH_N <<<"$(echo "$CH_OUT" | parse_wrk)"
+echo "$CX_OUT" | grep -E "Non-2xx|Socket errors" | sed 's/^/cxmap  /' || true
+echo "$CH_OUT" | grep -E "Non-2xx|Socket errors" | sed 's/^/chhoto /' || true
+CX_STORED=$(curl -fs "http://127.0.0.1:$CX_PORT/api/v1/links/bench/stats" -H "Authorization: Bearer $CX_TOKEN" | sed -E 's/.*"clicks":([0-9]+).*/\1/')
+printf "%-8s %12s %10s %12s\n" server "req/s" "p99 ms" responses
+printf "%-8s %12s %10s %12s\n" cxmap "$CX_RPS" "$CX_P99" "$CX_N"
+printf "%-8s %12s %10s %12s\n" chhoto "$CH_RPS" "$CH_P99" "$CH_N"
+awk -v a="$CX_RPS" -v b="$CH_RPS" -v pa="$CX_P99" -v pb="$CH_P99" \
+  'BEGIN { printf "ratio    cxmap/chhoto req/s = %.2fx, p99 cxmap/chhoto = %.2f\n", a / b, pa / pb }'
+echo "cxmap clicks stored during the throughput run: $CX_STORED (wrk counted $CX_N responses)"
+
+echo "== kill test: wrk for 10s, SIGKILL at ${KILL_AFTER}s, restart, compare"
+kill_test() { # name url pid-var restart-fn count-fn
+  local out
+  load "$2" 10s > "$WORK/$1-kill.txt" &
+  local wrk_pid=$!
+  sleep "$KILL_AFTER"; kill -9 "$3"; wait "$wrk_pid" || true
+  out=$(cat "$WORK/$1-kill.txt")
+  echo "$out" | parse_wrk | awk '{ print $3 }'
+}
+CX_RECEIVED=$(kill_test cxmap "http://127.0.0.1:$CX_PORT/l/kill" "$CX_PID")
+start_cxmap "$WORK/cx"
+CX_KEPT=$(curl -fs "http://127.0.0.1:$CX_PORT/api/v1/links/kill/stats" -H "Authorization: Bearer $CX_TOKEN" | sed -E 's/.*"clicks":([0-9]+).*/\1/')
+CH_RECEIVED=$(kill_test chhoto "http://127.0.0.1:$CH_PORT/kill" "$CH_PID")
+start_chhoto "$WORK/ch"
+CH_KEPT=$(curl -fs -X POST "http://127.0.0.1:$CH_PORT/api/expand" -H "X-API-Key: $CH_KEY" -d kill | sed -E 's/.*"hits":"?([0-9]+)"?.*/\1/')
+printf "%-8s %14s %14s %10s\n" server "3xx received" "clicks stored" lost
+for row in "cxmap $CX_RECEIVED $CX_KEPT" "chhoto $CH_RECEIVED $CH_KEPT"; do
+  set -- $row
+  lost=$(( $2 > $3 ? $2 - $3 : 0 ))
+  printf "%-8s %14s %14s %10s\n" "$1" "$2" "$3" "$lost"
+done

@@ -1,0 +1,124 @@
+//! `cxmap events import FILE`: loads a CSV, XES or XES.gz event log into a workspace in one
+//! transaction (all of it or nothing), with progress bars for reading and writing.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+use cxmap_domain::WorkspaceId;
+use cxmap_logfile::{Format, ReadOptions, TextEncoding};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::{CliError, DbArg, store};
+
+/// `cxmap events …`
+#[derive(Args)]
+pub struct EventsArgs {
+    #[command(subcommand)]
+    command: EventsCommand,
+}
+
+#[derive(Subcommand)]
+enum EventsCommand {
+    /// Import an event log (CSV with a header row, XES or XES.gz) into a workspace; the whole
+    /// file lands in one transaction or nothing does.
+    Import(ImportArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FileFormat {
+    Csv,
+    Xes,
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// The event-log file.
+    file: PathBuf,
+    #[command(flatten)]
+    db: DbArg,
+    /// The workspace the events belong to.
+    #[arg(long)]
+    workspace: WorkspaceId,
+    /// CSV column with the case id.
+    #[arg(long, value_name = "COLUMN", default_value = "case_id")]
+    case: String,
+    /// CSV column with the event name.
+    #[arg(long, value_name = "COLUMN", default_value = "activity")]
+    activity: String,
+    /// CSV column with the timestamp.
+    #[arg(long, value_name = "COLUMN", default_value = "timestamp")]
+    timestamp: String,
+    /// CSV text encoding (utf-8, cp949, euc-kr, …); default: UTF-8, CP949 when not UTF-8.
+    #[arg(long, value_name = "LABEL")]
+    encoding: Option<String>,
+    /// The file format; default: detected from the content (gzip is always detected).
+    #[arg(long, value_enum)]
+    format: Option<FileFormat>,
+}
+
+fn bar(len: u64, template: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// Runs `cxmap events`.
+pub async fn run(
+    args: EventsArgs,
+    db_url: impl Fn(&DbArg) -> Result<String, CliError>,
+) -> Result<(), CliError> {
+    let EventsCommand::Import(a) = args.command;
+    let url = db_url(&a.db)?;
+    let options = ReadOptions {
+        case_column: a.case,
+        activity_column: a.activity,
+        timestamp_column: a.timestamp,
+        encoding: match &a.encoding {
+            None => TextEncoding::Auto,
+            Some(label) => TextEncoding::Fixed(cxmap_logfile::encoding_from_label(label)?),
+        },
+        format: a.format.map(|f| match f {
+            FileFormat::Csv => Format::Csv,
+            FileFormat::Xes => Format::Xes,
+        }),
+        ..ReadOptions::default()
+    };
+    let store = store::open(&url).await?;
+    // Fail before reading a large file when the workspace is not there.
+    store.workspace(a.workspace).await?;
+
+    let size = std::fs::metadata(&a.file).map(|m| m.len()).unwrap_or(0);
+    let reading = bar(
+        size,
+        "{spinner} reading  {bar:30} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+    );
+    let path = a.file.clone();
+    let read_bar = reading.clone();
+    let log = tokio::task::spawn_blocking(move || {
+        let mut report = |n: u64| read_bar.set_position(n);
+        cxmap_logfile::read_path(&path, &options, Some(&mut report))
+    })
+    .await
+    .map_err(|e| CliError::Usage(format!("reading the file failed: {e}")))??;
+    reading.finish_and_clear();
+
+    let writing = bar(
+        log.event_count() as u64,
+        "{spinner} storing  {bar:30} {pos}/{len} events ({per_sec}, {eta})",
+    );
+    let write_bar = writing.clone();
+    let events = cxmap_server::event_import::store_log(&*store, a.workspace, &log, &mut |n| {
+        write_bar.set_position(n)
+    })
+    .await?;
+    writing.finish_and_clear();
+    println!(
+        "imported {events} events of {} cases from {} into workspace {}",
+        log.case_count(),
+        a.file.display(),
+        a.workspace
+    );
+    Ok(())
+}

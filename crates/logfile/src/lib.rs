@@ -1,0 +1,314 @@
+//! # cxmap-logfile — event-log files into [`EventLog`]s
+//!
+//! Streaming readers for CSV (header row, configurable column names), XES and
+//! gzip-compressed XES (or CSV). Files are read in bounded buffers, never
+//! loaded whole; every event goes straight into an
+//! [`EventLogBuilder`](cxmap_analytics::EventLogBuilder) which interns case
+//! ids and activities.
+//!
+//! - **Format** is detected from the content: gzip magic bytes, then `<` (XES)
+//!   or anything else (CSV), unless [`ReadOptions::format`] says otherwise.
+//! - **Encoding** (CSV): UTF-8 with or without BOM; when the bytes are not
+//!   valid UTF-8 and no non-ASCII UTF-8 was seen before, CP949/EUC-KR is
+//!   assumed; or an explicit label ([`encoding_from_label`]). XES is XML and
+//!   declares its own encoding.
+//! - **Timestamps**: see [`parse_timestamp_ms`].
+//! - **Errors** name the line (CSV) or byte offset (XES) and the field.
+
+mod csvlog;
+mod fastcsv;
+mod io;
+mod timestamp;
+mod xes;
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use cxmap_analytics::EventLog;
+pub use encoding_rs::Encoding;
+
+pub use timestamp::parse_timestamp_ms;
+
+/// Default limit for one CSV line or one XES element: 1 MiB.
+pub const DEFAULT_MAX_LINE_BYTES: usize = 1 << 20;
+
+/// The file formats the reader understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// IEEE 1849 eXtensible Event Stream (XML), optionally gzip-compressed.
+    Xes,
+}
+
+/// How CSV bytes are turned into text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TextEncoding {
+    /// UTF-8 (BOM optional); switch to CP949 when the bytes are not UTF-8.
+    #[default]
+    Auto,
+    /// Exactly this encoding (must be ASCII-compatible).
+    Fixed(&'static Encoding),
+}
+
+/// Options for reading a log file.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// CSV column with the case id.
+    pub case_column: String,
+    /// CSV column with the activity name.
+    pub activity_column: String,
+    /// CSV column with the timestamp.
+    pub timestamp_column: String,
+    /// CSV text encoding.
+    pub encoding: TextEncoding,
+    /// Force a format instead of detecting it.
+    pub format: Option<Format>,
+    /// Longest accepted CSV line (bytes).
+    pub max_line_bytes: usize,
+    /// CSV field delimiter.
+    pub delimiter: u8,
+    /// Plain CSV files at least this large are parsed in parallel byte ranges.
+    pub parallel_min_bytes: u64,
+    /// Threads for parallel parsing; 0 = one per available core (at most 8).
+    pub threads: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            case_column: "case_id".to_owned(),
+            activity_column: "activity".to_owned(),
+            timestamp_column: "timestamp".to_owned(),
+            encoding: TextEncoding::Auto,
+            format: None,
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+            delimiter: b',',
+            parallel_min_bytes: 32 << 20,
+            threads: 0,
+        }
+    }
+}
+
+/// Everything that can go wrong reading a log file.
+#[derive(Debug, thiserror::Error)]
+pub enum LogFileError {
+    /// The file could not be opened or read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The gzip stream is corrupt or truncated.
+    #[error("unreadable gzip data: {0}")]
+    Gzip(#[source] std::io::Error),
+    /// A required CSV column is not in the header.
+    #[error("missing column `{column}` in the CSV header (found: {found})")]
+    MissingColumn {
+        /// The column that was asked for.
+        column: String,
+        /// The header's columns, comma-separated.
+        found: String,
+    },
+    /// A CSV row has fewer fields than the header names.
+    #[error("line {line}: no value for `{field}`")]
+    MissingField {
+        /// 1-based line number.
+        line: u64,
+        /// The column.
+        field: String,
+    },
+    /// A case id is empty.
+    #[error("line {line}: empty case id in `{field}`")]
+    EmptyCaseId {
+        /// 1-based line (CSV) or byte offset (XES, see `Xes`).
+        line: u64,
+        /// The column or XES attribute.
+        field: String,
+    },
+    /// A timestamp is not in an accepted shape.
+    #[error("line {line}: bad timestamp {value:?} in `{field}`")]
+    BadTimestamp {
+        /// 1-based line number.
+        line: u64,
+        /// The column.
+        field: String,
+        /// The offending text (cut to 100 characters).
+        value: String,
+    },
+    /// A line is longer than [`ReadOptions::max_line_bytes`].
+    #[error("line {line} is longer than {limit} bytes")]
+    LineTooLong {
+        /// 1-based line number.
+        line: u64,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// Bytes that are not valid text in the chosen encoding.
+    #[error("line {line}: `{field}` is not valid {encoding} text (try --encoding)")]
+    BadText {
+        /// 1-based line number.
+        line: u64,
+        /// The column.
+        field: String,
+        /// The encoding's name.
+        encoding: &'static str,
+    },
+    /// Malformed CSV (e.g. an unterminated quote).
+    #[error("line {line}: {message}")]
+    Csv {
+        /// 1-based line number.
+        line: u64,
+        /// What the CSV parser said.
+        message: String,
+    },
+    /// Malformed XES, or an XES element without a required attribute.
+    #[error("XES at byte {position}: {message}")]
+    Xes {
+        /// Byte offset in the (decompressed) XML.
+        position: u64,
+        /// What is wrong, naming the element/attribute.
+        message: String,
+    },
+    /// An unknown or unsupported encoding label.
+    #[error(
+        "unsupported encoding {0:?} (use utf-8, cp949/euc-kr or another ASCII-compatible WHATWG label)"
+    )]
+    UnknownEncoding(String),
+    /// Too many distinct cases or activities.
+    #[error(transparent)]
+    Build(#[from] cxmap_analytics::BuildError),
+}
+
+/// Resolves an encoding label: WHATWG labels (`utf-8`, `euc-kr`,
+/// `windows-949`, `shift_jis`, …) plus `cp949`/`uhc` for Korean Windows
+/// files. Only ASCII-compatible encodings are accepted (CSV syntax is ASCII).
+pub fn encoding_from_label(label: &str) -> Result<&'static Encoding, LogFileError> {
+    let l = label.trim().to_ascii_lowercase();
+    let l = match l.as_str() {
+        "cp949" | "ms949" | "uhc" | "euckr" => "euc-kr",
+        "utf8" => "utf-8",
+        other => other,
+    };
+    match Encoding::for_label(l.as_bytes()) {
+        Some(e) if e.is_ascii_compatible() => Ok(e),
+        _ => Err(LogFileError::UnknownEncoding(label.to_owned())),
+    }
+}
+
+/// Reads a log file from disk. `progress`, if given, is called with the
+/// number of bytes read from the file so far (compressed bytes for gzip).
+pub fn read_path(
+    path: &Path,
+    options: &ReadOptions,
+    progress: Option<&mut dyn FnMut(u64)>,
+) -> Result<EventLog, LogFileError> {
+    let file = File::open(path).map_err(|source| LogFileError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut head = [0u8; 4096];
+    let n = std::io::Read::read(&mut (&file), &mut head).unwrap_or(0);
+    let head = head.get(..n).unwrap_or(&[]);
+    let plain_csv = match options.format {
+        Some(f) => f == Format::Csv && !head.starts_with(&[0x1f, 0x8b]),
+        None => !head.starts_with(&[0x1f, 0x8b]) && sniff(head) == Format::Csv,
+    };
+    if plain_csv && file.metadata().map(|m| m.is_file()).unwrap_or(false) {
+        drop(file);
+        return csvlog::read_csv_file(path, size, options, progress);
+    }
+    let file = File::open(path).map_err(|source| LogFileError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    read(file, size, options, progress).map_err(|e| match e {
+        LogFileError::Io { source, .. } => LogFileError::Io {
+            path: path.display().to_string(),
+            source,
+        },
+        other => other,
+    })
+}
+
+/// Reads a log from any byte stream. `size_hint` (bytes, 0 if unknown) only
+/// pre-sizes buffers.
+pub fn read<R: Read>(
+    input: R,
+    size_hint: u64,
+    options: &ReadOptions,
+    progress: Option<&mut dyn FnMut(u64)>,
+) -> Result<EventLog, LogFileError> {
+    let counted = io::Progress::new(input, progress);
+    let mut raw = BufReader::with_capacity(1 << 20, counted);
+    let head = raw.fill_buf().map_err(io_err)?;
+    let gzip = head.starts_with(&[0x1f, 0x8b]);
+    if gzip {
+        let decoder = flate2::bufread::MultiGzDecoder::new(raw);
+        let mut text = BufReader::with_capacity(1 << 20, decoder);
+        let format = match options.format {
+            Some(f) => f,
+            None => sniff(text.fill_buf().map_err(LogFileError::Gzip)?),
+        };
+        // Compressed logs expand ~10×; guess the event count from that.
+        let hint = size_hint.saturating_mul(10);
+        match format {
+            Format::Xes => xes::read_xes(text, true),
+            Format::Csv => csvlog::read_csv(text, hint, options, true),
+        }
+    } else {
+        let format = match options.format {
+            Some(f) => f,
+            None => sniff(head),
+        };
+        match format {
+            Format::Xes => xes::read_xes(raw, false),
+            Format::Csv => csvlog::read_csv(raw, size_hint, options, false),
+        }
+    }
+}
+
+/// XES when the first non-blank character (after a BOM) is `<`.
+fn sniff(head: &[u8]) -> Format {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    match head.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'<') => Format::Xes,
+        _ => Format::Csv,
+    }
+}
+
+fn io_err(source: std::io::Error) -> LogFileError {
+    LogFileError::Io {
+        path: String::new(),
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoding_labels() {
+        assert_eq!(encoding_from_label("CP949").unwrap(), encoding_rs::EUC_KR);
+        assert_eq!(encoding_from_label("euc-kr").unwrap(), encoding_rs::EUC_KR);
+        assert_eq!(encoding_from_label("utf8").unwrap(), encoding_rs::UTF_8);
+        assert!(matches!(
+            encoding_from_label("utf-16le"),
+            Err(LogFileError::UnknownEncoding(_))
+        ));
+        assert!(encoding_from_label("klingon").is_err());
+    }
+
+    #[test]
+    fn sniffing() {
+        assert_eq!(sniff(b"\xEF\xBB\xBF  <?xml"), Format::Xes);
+        assert_eq!(sniff(b"case_id,activity"), Format::Csv);
+        assert_eq!(sniff(b""), Format::Csv);
+    }
+}
