@@ -273,7 +273,8 @@ fn demo_clicks(
                 // About one visitor in three comes back on the same day.
                 visitor: Some(format!(
                     "{:016x}",
-                    dice.next() % (u64::from(people) * 2 / 3 + 1) + u64::from(days_ago.unsigned_abs()) * 1_000_003
+                    dice.next() % (u64::from(people) * 2 / 3 + 1)
+                        + u64::from(days_ago.unsigned_abs()) * 1_000_003
                 )),
             });
         }

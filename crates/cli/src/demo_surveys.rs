@@ -112,7 +112,13 @@ pub async fn seed(
             updated_at: now - Duration::weeks(9),
         };
         store.create_survey(&survey).await?;
-        let channels = [Channel::Email, Channel::Sms, Channel::Web, Channel::Qr, Channel::Kakao];
+        let channels = [
+            Channel::Email,
+            Channel::Sms,
+            Channel::Web,
+            Channel::Qr,
+            Channel::Kakao,
+        ];
         let segments = ["VIP", "신규", "일반"];
         // Some touchpoints get a thin sample on purpose: the warning shows in the demo.
         let total = if i % 3 == 2 { 18 } else { 60 + rng.below(80) };

@@ -4,8 +4,8 @@
 mod analyze;
 mod config;
 mod demo;
-mod events;
 mod demo_surveys;
+mod events;
 mod store;
 mod surveys;
 

@@ -39,7 +39,11 @@ pub struct SurveyArgs {
     #[arg(long, env = "CXMAP_SMTP_PASSWORD", hide_env_values = true)]
     smtp_password: Option<String>,
     /// Sender of survey e-mails, e-g. `cxmap <survey@example.com>`.
-    #[arg(long, env = "CXMAP_SMTP_FROM", default_value = "cxmap <survey@cxmap.local>")]
+    #[arg(
+        long,
+        env = "CXMAP_SMTP_FROM",
+        default_value = "cxmap <survey@cxmap.local>"
+    )]
     smtp_from: String,
     /// HTTP endpoint of the SMS / KakaoTalk 알림톡 provider.
     #[arg(long, env = "CXMAP_SMS_WEBHOOK_URL")]

@@ -79,6 +79,11 @@ define_id!(
     MappingRuleId,
     /// A tracked short link.
     LinkId,
+    /// A share link that grants a role on one journey.
+    ShareId,
+    /// One browser tab (or script) taking part in live co-editing; with a sequence number it
+    /// names an edit batch, so a replayed batch is recognised.
+    ClientId,
 );
 
 #[cfg(test)]

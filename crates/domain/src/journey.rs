@@ -558,6 +558,9 @@ pub struct Comment {
     /// Whether the discussion is closed.
     #[serde(default)]
     pub resolved: bool,
+    /// The members named with `@` in the body.
+    #[serde(default)]
+    pub mentions: Vec<UserId>,
     /// When it was written.
     pub created_at: DateTime<Utc>,
 }

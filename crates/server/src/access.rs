@@ -48,7 +48,8 @@ pub async fn project(
     Ok(project)
 }
 
-/// A journey the caller may act on with `needed`, with the caller's role.
+/// A journey the caller may act on with `needed`, with the caller's role: their workspace
+/// role, or else the strongest role a live share link granted them on this journey.
 pub async fn journey(
     state: &AppState,
     user: &User,
@@ -56,15 +57,30 @@ pub async fn journey(
     needed: Role,
 ) -> ApiResult<(Journey, Role)> {
     let journey = state.store.journey(id).await?;
+    let role = journey_role(state, user, &journey).await?;
+    let Some(role) = role else {
+        return Err(ApiError::not_found(format!("journey {id} not found")));
+    };
+    if role.allows(needed) {
+        Ok((journey, role))
+    } else {
+        Err(ApiError::forbidden(format!(
+            "this needs the {needed} role; you are {role}"
+        )))
+    }
+}
+
+/// The caller's role on a journey, if they have any.
+pub async fn journey_role(
+    state: &AppState,
+    user: &User,
+    journey: &Journey,
+) -> ApiResult<Option<Role>> {
     let project = state.store.project(journey.project_id).await?;
-    let role = workspace(state, user, project.workspace_id, needed)
-        .await
-        .map_err(|e| {
-            if e.code == "not_found" {
-                ApiError::not_found(format!("journey {id} not found"))
-            } else {
-                e
-            }
-        })?;
-    Ok((journey, role))
+    let member = state.store.role(project.workspace_id, user.id).await?;
+    let shared = state
+        .store
+        .share_role(journey.id, user.id, cxmap_domain::now())
+        .await?;
+    Ok(member.max(shared))
 }

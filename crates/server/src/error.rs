@@ -10,7 +10,7 @@ use cxmap_store::StoreError;
 use serde::Serialize;
 
 /// An error answered to an API client.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     /// The HTTP status.
     pub status: StatusCode,
@@ -39,9 +39,19 @@ pub mod codes {
             "no valid token or session",
         ),
         (
+            "invalid_credentials",
+            StatusCode::UNAUTHORIZED,
+            "the e-mail address or password is wrong",
+        ),
+        (
             "forbidden",
             StatusCode::FORBIDDEN,
             "the caller's role does not allow this",
+        ),
+        (
+            "csrf_failed",
+            StatusCode::FORBIDDEN,
+            "a cookie-authenticated change lacks the X-CSRF-Token header of its session",
         ),
         (
             "not_found",
@@ -57,6 +67,16 @@ pub mod codes {
             "conflict",
             StatusCode::CONFLICT,
             "the resource already exists",
+        ),
+        (
+            "email_taken",
+            StatusCode::CONFLICT,
+            "an account with this e-mail address exists",
+        ),
+        (
+            "last_owner",
+            StatusCode::CONFLICT,
+            "the change would leave the workspace without an owner",
         ),
         (
             "version_conflict",
@@ -255,6 +275,42 @@ impl ApiError {
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
             "too many requests; retry later",
+        )
+    }
+
+    /// 401 `invalid_credentials`.
+    pub fn invalid_credentials() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "the e-mail address or password is wrong",
+        )
+    }
+
+    /// 403 `csrf_failed`.
+    pub fn csrf_failed() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "csrf_failed",
+            "send the X-CSRF-Token header with the value of the cxmap_csrf cookie",
+        )
+    }
+
+    /// 409 `email_taken`.
+    pub fn email_taken() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "email_taken",
+            "an account with this e-mail address exists; sign in instead",
+        )
+    }
+
+    /// 409 `last_owner`.
+    pub fn last_owner() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "last_owner",
+            "a workspace needs at least one owner",
         )
     }
 

@@ -69,7 +69,8 @@ fn body_rejection(e: BytesRejection, limit: usize) -> ApiError {
     }
 }
 
-/// The authenticated caller.
+/// The authenticated caller: by `Authorization: Bearer TOKEN` (scripts) or by the session
+/// cookie (browsers; changes must then carry the session's CSRF token).
 #[derive(Clone, Debug)]
 pub struct Principal(pub User);
 
@@ -80,12 +81,14 @@ impl FromRequestParts<AppState> for Principal {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let safe =
+            parts.method == axum::http::Method::GET || parts.method == axum::http::Method::HEAD;
         let Some(header) = parts.headers.get(AUTHORIZATION) else {
-            // `cxmap demo` lets a local browser read as the demo user; it never writes as it.
-            let safe =
-                parts.method == axum::http::Method::GET || parts.method == axum::http::Method::HEAD;
-            if let (true, Some(demo)) = (safe, state.config.demo_user) {
-                return Ok(Principal(state.store.user(demo).await?));
+            if let Some((session, user)) = crate::sessions::current(state, &parts.headers).await? {
+                if !safe {
+                    crate::sessions::check_csrf(&session, &parts.headers)?;
+                }
+                return Ok(Principal(user));
             }
             return Err(ApiError::unauthenticated());
         };
@@ -102,6 +105,46 @@ impl FromRequestParts<AppState> for Principal {
             .await?
             .ok_or_else(ApiError::unauthenticated)?;
         Ok(Principal(user))
+    }
+}
+
+impl axum::extract::OptionalFromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    /// `None` for an anonymous request; a bad token or a missing CSRF header is still an error.
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        match <Principal as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(principal) => Ok(Some(principal)),
+            Err(e) if e.code == "unauthenticated" && !parts.headers.contains_key(AUTHORIZATION) => {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The caller of a read-only HTML page: the [`Principal`], or under `cxmap demo` the demo user,
+/// so that a local browser can read the demo without signing in (it never writes as it).
+pub struct PageReader(pub User);
+
+impl FromRequestParts<AppState> for PageReader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match <Principal as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(Principal(user)) => Ok(PageReader(user)),
+            Err(e) if e.code == "unauthenticated" => match state.config.demo_user {
+                Some(demo) => Ok(PageReader(state.store.user(demo).await?)),
+                None => Err(e),
+            },
+            Err(e) => Err(e),
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod access;
 mod api;
+pub mod collab;
 pub mod error;
 pub mod event_import;
 pub mod extract;
@@ -15,7 +16,9 @@ pub mod links;
 mod pages;
 pub mod passwords;
 mod redirect;
+pub mod sessions;
 pub mod surveys;
+mod webapp;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -50,6 +53,8 @@ pub struct ServerConfig {
     pub links: LinkConfig,
     /// Survey delivery, signing and scheduling.
     pub surveys: surveys::SurveyConfig,
+    /// Sign-ups, sign-ins and share-link openings allowed per client address and minute.
+    pub auth_per_minute: u32,
 }
 
 impl Default for ServerConfig {
@@ -61,6 +66,7 @@ impl Default for ServerConfig {
             import_limit: 512 * 1024 * 1024,
             links: LinkConfig::default(),
             surveys: surveys::SurveyConfig::default(),
+            auth_per_minute: 30,
         }
     }
 }
@@ -74,6 +80,10 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Tracked links: slug cache, click writer, limits.
     pub links: Arc<Links>,
+    /// Live co-editing rooms.
+    pub hub: Arc<collab::Hub>,
+    /// Per-address limit of the sign-in endpoints.
+    auth_limiter: Arc<governor::DefaultKeyedRateLimiter<std::net::IpAddr>>,
 }
 
 impl AppState {
@@ -81,11 +91,32 @@ impl AppState {
     /// the click writer.
     pub fn new(store: Arc<dyn Store>, config: ServerConfig) -> Self {
         let links = Links::start(store.clone(), config.links.clone(), &config.public_url);
+        let hub = collab::Hub::new(store.clone());
+        let follower = hub.clone();
+        tokio::spawn(async move {
+            if let Err(e) = follower.follow_other_processes().await {
+                tracing::error!(error = %e.message, "cannot follow other processes' edits");
+            }
+        });
+        let per_minute = std::num::NonZeroU32::new(config.auth_per_minute.max(1))
+            .unwrap_or(std::num::NonZeroU32::MIN);
+        let auth_limiter = Arc::new(governor::RateLimiter::keyed(governor::Quota::per_minute(
+            per_minute,
+        )));
         Self {
             store,
             config: Arc::new(config),
             links: Arc::new(links),
+            hub,
+            auth_limiter,
         }
+    }
+
+    /// Refuses a sign-in attempt from an address that made too many.
+    pub fn check_auth_rate(&self, ip: std::net::IpAddr) -> Result<(), ApiError> {
+        self.auth_limiter
+            .check_key(&ip)
+            .map_err(|_| ApiError::rate_limited())
     }
 }
 
@@ -97,6 +128,7 @@ pub fn app(state: AppState) -> Router {
         .merge(pages::router())
         .merge(redirect::router())
         .merge(surveys::public::router())
+        .merge(webapp::router())
         .fallback(|| async { ApiError::not_found("no such route") })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))

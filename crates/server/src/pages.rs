@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::access;
 use crate::error::ApiResult;
-use crate::extract::{ApiPath, ApiQuery, Principal};
+use crate::extract::{ApiPath, ApiQuery, PageReader};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -87,7 +87,7 @@ table{{border-collapse:collapse;width:100%;font-size:14px}} th,td{{border-bottom
 
 async fn index(
     State(state): State<AppState>,
-    Principal(user): Principal,
+    PageReader(user): PageReader,
     ApiQuery(q): ApiQuery<LangQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Html<String>> {
@@ -124,7 +124,7 @@ async fn index(
 
 async fn journey_page(
     State(state): State<AppState>,
-    Principal(user): Principal,
+    PageReader(user): PageReader,
     ApiPath(id): ApiPath<JourneyId>,
     ApiQuery(q): ApiQuery<LangQuery>,
     headers: HeaderMap,

@@ -37,13 +37,18 @@ async fn spawn_app(tune: impl FnOnce(&mut ServerConfig)) -> App {
     store.migrate().await.unwrap();
     let store: Arc<dyn Store> = Arc::new(store);
     let email = Email::parse("owner@example.com").unwrap();
-    let ensured = ensure_user(&*store, &email, "Owner", None, cxmap_domain::now()).await.unwrap();
+    let ensured = ensure_user(&*store, &email, "Owner", None, cxmap_domain::now())
+        .await
+        .unwrap();
     let workspace = ensured.new_workspace.unwrap();
     let project: ProjectId = store.projects(workspace.id).await.unwrap()[0].id;
     let journey = templates::retail_online_shopping(project, cxmap_domain::now());
     store.create_journey(&journey).await.unwrap();
     let token = NewToken::generate();
-    store.add_token(ensured.user.id, "test", &token.hash).await.unwrap();
+    store
+        .add_token(ensured.user.id, "test", &token.hash)
+        .await
+        .unwrap();
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -62,8 +67,14 @@ async fn spawn_app(tune: impl FnOnce(&mut ServerConfig)) -> App {
         token: token.plaintext,
         workspace: workspace.id,
         journey: journey.id,
-        touchpoints: journey.touchpoints().map(|(_, tp)| tp.id.to_string()).collect(),
-        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        touchpoints: journey
+            .touchpoints()
+            .map(|(_, tp)| tp.id.to_string())
+            .collect(),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
         store,
         _dir: dir,
     }
@@ -71,14 +82,20 @@ async fn spawn_app(tune: impl FnOnce(&mut ServerConfig)) -> App {
 
 impl App {
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self.client.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token);
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
         if let Some(body) = body {
             req = req.json(&body);
         }
         let resp = req.send().await.unwrap();
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     async fn post(&self, path: &str, body: Value) -> (u16, Value) {
@@ -95,14 +112,23 @@ impl App {
         if let (Value::Object(b), Value::Object(e)) = (&mut body, extra) {
             b.extend(e);
         }
-        let (status, survey) = self.post(&format!("/api/v1/journeys/{}/surveys", self.journey), body).await;
+        let (status, survey) = self
+            .post(&format!("/api/v1/journeys/{}/surveys", self.journey), body)
+            .await;
         assert_eq!(status, 201, "{survey}");
         survey["id"].as_str().unwrap().to_owned()
     }
 
     async fn respondent(&self, customer: &str, body: Value) -> Value {
         let (status, saved) = self
-            .call(reqwest::Method::PUT, &format!("/api/v1/workspaces/{}/respondents/{customer}", self.workspace), Some(body))
+            .call(
+                reqwest::Method::PUT,
+                &format!(
+                    "/api/v1/workspaces/{}/respondents/{customer}",
+                    self.workspace
+                ),
+                Some(body),
+            )
             .await;
         assert_eq!(status, 200, "{saved}");
         saved
@@ -111,7 +137,10 @@ impl App {
     async fn answer(&self, survey: &str, body: Value) -> (u16, Value) {
         let resp = self
             .client
-            .post(format!("{}/api/v1/public/surveys/{survey}/answers", self.base))
+            .post(format!(
+                "{}/api/v1/public/surveys/{survey}/answers",
+                self.base
+            ))
             .json(&body)
             .send()
             .await
@@ -130,7 +159,11 @@ impl App {
     async fn settled(&self, survey: &str, count: usize) -> Vec<Value> {
         for _ in 0..300 {
             let sends = self.sends(survey).await;
-            if sends.len() == count && sends.iter().all(|s| s["state"] == "sent" || s["state"] == "failed") {
+            if sends.len() == count
+                && sends
+                    .iter()
+                    .all(|s| s["state"] == "sent" || s["state"] == "failed")
+            {
                 return sends;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -140,8 +173,11 @@ impl App {
 
     async fn no_quiet_hours(&self, cap: Value) {
         let (status, body) = self
-            .call(reqwest::Method::PUT, &format!("/api/v1/workspaces/{}/survey-policy", self.workspace),
-                Some(json!({"cap": cap, "quiet_hours": null, "default_utc_offset_minutes": 540})))
+            .call(
+                reqwest::Method::PUT,
+                &format!("/api/v1/workspaces/{}/survey-policy", self.workspace),
+                Some(json!({"cap": cap, "quiet_hours": null, "default_utc_offset_minutes": 540})),
+            )
             .await;
         assert_eq!(status, 200, "{body}");
     }
@@ -153,20 +189,41 @@ async fn results_follow_the_contract_and_bad_scores_are_refused() {
     let survey = app.survey("nps", json!({})).await;
     // 10, 10, 9, 8, 7, 6, 0, 5, 10, 9 → 5 promoters, 3 detractors: NPS 20 (see domain stats).
     for (score, channel, comment) in [
-        (10, "web", "배송이 빨라요"), (10, "widget", ""), (9, "qr", ""), (8, "link", ""), (7, "web", ""),
-        (6, "web", "포장이 엉망이에요"), (0, "web", ""), (5, "web", ""), (10, "web", ""), (9, "web", ""),
+        (10, "web", "배송이 빨라요"),
+        (10, "widget", ""),
+        (9, "qr", ""),
+        (8, "link", ""),
+        (7, "web", ""),
+        (6, "web", "포장이 엉망이에요"),
+        (0, "web", ""),
+        (5, "web", ""),
+        (10, "web", ""),
+        (9, "web", ""),
     ] {
-        let (status, receipt) = app.answer(&survey, json!({"score": score, "channel": channel, "comment": comment})).await;
+        let (status, receipt) = app
+            .answer(
+                &survey,
+                json!({"score": score, "channel": channel, "comment": comment}),
+            )
+            .await;
         assert_eq!(status, 201, "{receipt}");
     }
-    for bad in [json!({"score": 11}), json!({"score": -1}), json!({"score": 5, "channel": "email"}), json!({"score": 5, "extra": {"nope": "x"}})] {
+    for bad in [
+        json!({"score": 11}),
+        json!({"score": -1}),
+        json!({"score": 5, "channel": "email"}),
+        json!({"score": 5, "extra": {"nope": "x"}}),
+    ] {
         let (status, body) = app.answer(&survey, bad.clone()).await;
         assert_eq!(status, 422, "{bad} → {body}");
         assert_eq!(body["error"]["code"], "invalid_field");
     }
     let csat = app.survey("csat", json!({})).await;
     let (status, body) = app.answer(&csat, json!({"score": 0})).await;
-    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("score")));
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("score"))
+    );
 
     let (status, r) = app.get(&format!("/api/v1/surveys/{survey}/results")).await;
     assert_eq!(status, 200);
@@ -174,30 +231,75 @@ async fn results_follow_the_contract_and_bad_scores_are_refused() {
     assert_eq!(r["n"], 10);
     assert!((r["score"].as_f64().unwrap() - 20.0).abs() < 1e-9);
     let ci = r["ci95"].as_array().unwrap();
-    assert!((ci[0].as_f64().unwrap() - (20.0 - 54.032_478)).abs() < 1e-4, "{ci:?}");
-    assert_eq!(r["nps"], json!({"promoters": 5, "passives": 2, "detractors": 3}));
+    assert!(
+        (ci[0].as_f64().unwrap() - (20.0 - 54.032_478)).abs() < 1e-4,
+        "{ci:?}"
+    );
+    assert_eq!(
+        r["nps"],
+        json!({"promoters": 5, "passives": 2, "detractors": 3})
+    );
     assert_eq!(r["distribution"].as_array().unwrap().len(), 11);
     assert_eq!(r["warning"]["code"], "thin_sample");
     assert_eq!(r["trend"].as_array().unwrap().len(), 1);
-    let channels: Vec<&str> = r["by_channel"].as_array().unwrap().iter().map(|g| g["key"].as_str().unwrap()).collect();
+    let channels: Vec<&str> = r["by_channel"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["key"].as_str().unwrap())
+        .collect();
     assert_eq!(channels, ["web", "widget", "link", "qr"]);
     assert_eq!(r["comments"].as_array().unwrap().len(), 2);
-    assert!(r["comments"].as_array().unwrap().iter().any(|c| c["text"] == "포장이 엉망이에요" && c["score"] == 6 && c["segment"] == "detractor"));
+    assert!(
+        r["comments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["text"] == "포장이 엉망이에요"
+                && c["score"] == 6
+                && c["segment"] == "detractor")
+    );
 
     // The map shows the score on the touchpoint.
-    let svg = app.client.get(format!("{}/api/v1/journeys/{}/map.svg", app.base, app.journey))
-        .bearer_auth(&app.token).send().await.unwrap().text().await.unwrap();
-    assert!(svg.contains("NPS") && svg.contains("+20 (n=10)"), "overlay missing");
+    let svg = app
+        .client
+        .get(format!(
+            "{}/api/v1/journeys/{}/map.svg",
+            app.base, app.journey
+        ))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        svg.contains("NPS") && svg.contains("+20 (n=10)"),
+        "overlay missing"
+    );
     let (status, empty) = app.get(&format!("/api/v1/surveys/{csat}/results")).await;
-    assert_eq!((status, &empty["score"], &empty["ci95"], &empty["n"]), (200, &Value::Null, &Value::Null, &json!(0)));
+    assert_eq!(
+        (status, &empty["score"], &empty["ci95"], &empty["n"]),
+        (200, &Value::Null, &Value::Null, &json!(0))
+    );
 }
 
 #[tokio::test]
 async fn a_personal_link_answers_once_and_the_page_works_without_javascript() {
     let app = spawn_app(|_| {}).await;
     let survey = app.survey("csat", json!({"allow_anonymous": false})).await;
-    app.respondent("cust-1", json!({"email": "kim@example.com", "segment": "VIP"})).await;
-    let (status, link) = app.post(&format!("/api/v1/surveys/{survey}/links"), json!({"customer_id": "cust-1"})).await;
+    app.respondent(
+        "cust-1",
+        json!({"email": "kim@example.com", "segment": "VIP"}),
+    )
+    .await;
+    let (status, link) = app
+        .post(
+            &format!("/api/v1/surveys/{survey}/links"),
+            json!({"customer_id": "cust-1"}),
+        )
+        .await;
     assert_eq!(status, 201, "{link}");
     let url = link["url"].as_str().unwrap().to_owned();
     let token = url.split("t=").nth(1).unwrap().to_owned();
@@ -205,42 +307,113 @@ async fn a_personal_link_answers_once_and_the_page_works_without_javascript() {
     // Anonymous answers are refused on this survey.
     assert_eq!(app.answer(&survey, json!({"score": 4})).await.0, 403);
     // A forged token is refused.
-    let (status, body) = app.answer(&survey, json!({"score": 4, "token": format!("{token}x")})).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("invalid_link")));
+    let (status, body) = app
+        .answer(&survey, json!({"score": 4, "token": format!("{token}x")}))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("invalid_link"))
+    );
 
     // The hosted page is a plain form with one radio per score, in the browser's language.
-    let page = app.client.get(&url).header("Accept-Language", "en-US,en;q=0.9").send().await.unwrap();
+    let page = app
+        .client
+        .get(&url)
+        .header("Accept-Language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains("How satisfied were you with 쇼핑몰?"), "{html}");
+    assert!(
+        html.contains("How satisfied were you with 쇼핑몰?"),
+        "{html}"
+    );
     assert_eq!(html.matches("type=radio name=score").count(), 5);
     assert!(html.contains("<form method=post"));
     assert!(!html.contains("<script"));
-    let ko = app.client.get(format!("{url}&lang=ko")).send().await.unwrap().text().await.unwrap();
+    let ko = app
+        .client
+        .get(format!("{url}&lang=ko"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(ko.contains("쇼핑몰에 얼마나 만족하셨습니까?"));
 
     // Out of range through the form: 422 with the form again and an alert.
-    let form = |score: &str| vec![("score".to_owned(), score.to_owned()), ("t".to_owned(), token.clone())];
-    let resp = app.client.post(format!("{}/s/{survey}?lang=en", app.base)).form(&form("9")).send().await.unwrap();
+    let form = |score: &str| {
+        vec![
+            ("score".to_owned(), score.to_owned()),
+            ("t".to_owned(), token.clone()),
+        ]
+    };
+    let resp = app
+        .client
+        .post(format!("{}/s/{survey}?lang=en", app.base))
+        .form(&form("9"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 422);
     assert!(resp.text().await.unwrap().contains("role=alert"));
 
     // A low score: thanks, and the detractor follow-up question.
-    let resp = app.client.post(format!("{}/s/{survey}?lang=ko", app.base)).form(&form("2")).send().await.unwrap();
+    let resp = app
+        .client
+        .post(format!("{}/s/{survey}?lang=ko", app.base))
+        .form(&form("2"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     let thanks = resp.text().await.unwrap();
     assert!(thanks.contains("무엇이 불편하셨나요?"), "{thanks}");
-    let ft = thanks.split("name=ft value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
-    let resp = app.client.post(format!("{}/s/{survey}/followup", app.base))
-        .form(&[("ft", ft.as_str()), ("comment", "배송 기사님이 불친절했어요")]).send().await.unwrap();
+    let ft = thanks
+        .split("name=ft value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let resp = app
+        .client
+        .post(format!("{}/s/{survey}/followup", app.base))
+        .form(&[
+            ("ft", ft.as_str()),
+            ("comment", "배송 기사님이 불친절했어요"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
 
     // The same link again: 409 with a kind page (form) or JSON (API).
-    let resp = app.client.post(format!("{}/s/{survey}", app.base)).header("Accept-Language", "ko").form(&form("5")).send().await.unwrap();
+    let resp = app
+        .client
+        .post(format!("{}/s/{survey}", app.base))
+        .header("Accept-Language", "ko")
+        .form(&form("5"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 409);
-    assert!(resp.text().await.unwrap().contains("이미 응답해 주셨습니다"));
-    let (status, body) = app.answer(&survey, json!({"score": 5, "token": token})).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("already_answered")));
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("이미 응답해 주셨습니다")
+    );
+    let (status, body) = app
+        .answer(&survey, json!({"score": 5, "token": token}))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("already_answered"))
+    );
 
     let (_, r) = app.get(&format!("/api/v1/surveys/{survey}/results")).await;
     assert_eq!(r["n"], 1);
@@ -264,7 +437,11 @@ impl Drop for SmtpSink {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn smtp_sink() -> SmtpSink {
@@ -278,11 +455,26 @@ fn smtp_sink() -> SmtpSink {
         .arg(&out)
         .stdout(Stdio::piped())
         .spawn()
-        .expect("python3 with aiosmtpd (pip install -r crates/server/tests/support/requirements.txt)");
+        .expect(
+            "python3 with aiosmtpd (pip install -r crates/server/tests/support/requirements.txt)",
+        );
     let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
-    assert_eq!(line.trim(), "ready", "the SMTP sink did not start (is aiosmtpd installed?)");
-    SmtpSink { child, out, port, _dir: dir }
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert_eq!(
+        line.trim(),
+        "ready",
+        "the SMTP sink did not start (is aiosmtpd installed?)"
+    );
+    SmtpSink {
+        child,
+        out,
+        port,
+        _dir: dir,
+    }
 }
 
 fn smtp_config(port: u16) -> SmtpConfig {
@@ -304,8 +496,17 @@ async fn an_email_goes_through_a_real_smtp_server_and_its_link_answers() {
     let app = spawn_app(|c| c.surveys.smtp = Some(smtp_config(port))).await;
     app.no_quiet_hours(Value::Null).await;
     let survey = app.survey("nps", json!({})).await;
-    app.respondent("cust-mail", json!({"email": "lee@example.com", "segment": "신규"})).await;
-    let (status, receipts) = app.post(&format!("/api/v1/surveys/{survey}/sends"), json!({"customer_ids": ["cust-mail", "nobody"], "channel": "email"})).await;
+    app.respondent(
+        "cust-mail",
+        json!({"email": "lee@example.com", "segment": "신규"}),
+    )
+    .await;
+    let (status, receipts) = app
+        .post(
+            &format!("/api/v1/surveys/{survey}/sends"),
+            json!({"customer_ids": ["cust-mail", "nobody"], "channel": "email"}),
+        )
+        .await;
     assert_eq!(status, 202, "{receipts}");
     assert_eq!(receipts[0]["outcome"], "queued");
     assert_eq!(receipts[1]["outcome"], "unknown_customer");
@@ -313,26 +514,70 @@ async fn an_email_goes_through_a_real_smtp_server_and_its_link_answers() {
     let sends = app.settled(&survey, 1).await;
     assert_eq!(sends[0]["state"], "sent", "{sends:?}");
 
-    let mail: Value = serde_json::from_str(std::fs::read_to_string(&sink.out).unwrap().lines().next().unwrap()).unwrap();
+    let mail: Value = serde_json::from_str(
+        std::fs::read_to_string(&sink.out)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(mail["to"], json!(["lee@example.com"]));
-    assert!(mail["message_id"].as_str().unwrap().contains(&format!("survey-send-{send_id}@")));
+    assert!(
+        mail["message_id"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("survey-send-{send_id}@"))
+    );
     assert_eq!(mail["list_unsubscribe_post"], "List-Unsubscribe=One-Click");
     let text = mail["text"].as_str().unwrap();
     assert!(text.contains("추천할 가능성"), "{text}");
-    let link = text.split_whitespace().find(|w| w.contains("/s/") && w.contains("?t=")).unwrap().to_owned();
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/s/") && w.contains("?t="))
+        .unwrap()
+        .to_owned();
 
     // The link opens the page and answers with channel e-mail.
     let token = link.split("t=").nth(1).unwrap();
-    let resp = app.client.post(format!("{}/s/{survey}", app.base)).form(&[("score", "9"), ("t", token)]).send().await.unwrap();
+    let resp = app
+        .client
+        .post(format!("{}/s/{survey}", app.base))
+        .form(&[("score", "9"), ("t", token)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     let (_, r) = app.get(&format!("/api/v1/surveys/{survey}/results")).await;
-    assert_eq!((r["n"].as_u64(), r["by_channel"][0]["key"].as_str(), r["by_segment"][0]["key"].as_str()), (Some(1), Some("email"), Some("신규")));
+    assert_eq!(
+        (
+            r["n"].as_u64(),
+            r["by_channel"][0]["key"].as_str(),
+            r["by_segment"][0]["key"].as_str()
+        ),
+        (Some(1), Some("email"), Some("신규"))
+    );
 
     // The signed unsubscribe link is respected: nothing more is queued.
-    let unsubscribe = mail["list_unsubscribe"].as_str().unwrap().trim_matches(['<', '>']).to_owned();
-    let resp = app.client.post(&unsubscribe).body("List-Unsubscribe=One-Click").send().await.unwrap();
+    let unsubscribe = mail["list_unsubscribe"]
+        .as_str()
+        .unwrap()
+        .trim_matches(['<', '>'])
+        .to_owned();
+    let resp = app
+        .client
+        .post(&unsubscribe)
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
-    let (_, receipts) = app.post(&format!("/api/v1/surveys/{survey}/sends"), json!({"customer_ids": ["cust-mail"], "channel": "email"})).await;
+    let (_, receipts) = app
+        .post(
+            &format!("/api/v1/surveys/{survey}/sends"),
+            json!({"customer_ids": ["cust-mail"], "channel": "email"}),
+        )
+        .await;
     assert_eq!(receipts[0]["outcome"], "unsubscribed");
 }
 
@@ -346,12 +591,20 @@ async fn without_an_smtp_server_sends_are_retried_then_marked_failed() {
     .await;
     app.no_quiet_hours(Value::Null).await;
     let survey = app.survey("ces", json!({})).await;
-    app.respondent("cust-x", json!({"email": "x@example.com"})).await;
-    app.post(&format!("/api/v1/surveys/{survey}/sends"), json!({"customer_ids": ["cust-x"], "channel": "email"})).await;
+    app.respondent("cust-x", json!({"email": "x@example.com"}))
+        .await;
+    app.post(
+        &format!("/api/v1/surveys/{survey}/sends"),
+        json!({"customer_ids": ["cust-x"], "channel": "email"}),
+    )
+    .await;
     let sends = app.settled(&survey, 1).await;
     assert_eq!(sends[0]["state"], "failed", "{sends:?}");
     assert_eq!(sends[0]["attempts"], 3);
-    assert!(sends[0]["last_error"].as_str().unwrap().contains("SMTP"), "{sends:?}");
+    assert!(
+        sends[0]["last_error"].as_str().unwrap().contains("SMTP"),
+        "{sends:?}"
+    );
 }
 
 #[derive(Clone, Default)]
@@ -363,20 +616,28 @@ async fn webhook_receiver(fail_first: usize) -> (SocketAddr, Received) {
     let calls = Arc::new(Mutex::new(0usize));
     let app = axum::Router::new().route(
         "/send",
-        axum::routing::post(move |headers: axum::http::HeaderMap, axum::Json(body): axum::Json<Value>| {
-            let seen = seen.clone();
-            let calls = calls.clone();
-            async move {
-                let n = {
-                    let mut c = calls.lock().unwrap();
-                    *c += 1;
-                    *c
-                };
-                let key = headers.get("idempotency-key").map(|v| v.to_str().unwrap().to_owned());
-                seen.0.lock().unwrap().push((key, body));
-                if n <= fail_first { axum::http::StatusCode::BAD_GATEWAY } else { axum::http::StatusCode::OK }
-            }
-        }),
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, axum::Json(body): axum::Json<Value>| {
+                let seen = seen.clone();
+                let calls = calls.clone();
+                async move {
+                    let n = {
+                        let mut c = calls.lock().unwrap();
+                        *c += 1;
+                        *c
+                    };
+                    let key = headers
+                        .get("idempotency-key")
+                        .map(|v| v.to_str().unwrap().to_owned());
+                    seen.0.lock().unwrap().push((key, body));
+                    if n <= fail_first {
+                        axum::http::StatusCode::BAD_GATEWAY
+                    } else {
+                        axum::http::StatusCode::OK
+                    }
+                }
+            },
+        ),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -398,11 +659,21 @@ async fn sms_goes_to_the_webhook_and_a_failure_is_retried() {
     .await;
     app.no_quiet_hours(Value::Null).await;
     let survey = app.survey("csat", json!({})).await;
-    app.respondent("cust-sms", json!({"phone": "010-1234-5678"})).await;
-    let (_, receipts) = app.post(&format!("/api/v1/surveys/{survey}/sends"), json!({"customer_ids": ["cust-sms"], "channel": "kakao"})).await;
+    app.respondent("cust-sms", json!({"phone": "010-1234-5678"}))
+        .await;
+    let (_, receipts) = app
+        .post(
+            &format!("/api/v1/surveys/{survey}/sends"),
+            json!({"customer_ids": ["cust-sms"], "channel": "kakao"}),
+        )
+        .await;
     let send_id = receipts[0]["send_id"].as_str().unwrap().to_owned();
     let sends = app.settled(&survey, 1).await;
-    assert_eq!((sends[0]["state"].as_str(), sends[0]["attempts"].as_u64()), (Some("sent"), Some(2)), "{sends:?}");
+    assert_eq!(
+        (sends[0]["state"].as_str(), sends[0]["attempts"].as_u64()),
+        (Some("sent"), Some(2)),
+        "{sends:?}"
+    );
     let calls = received.0.lock().unwrap().clone();
     assert_eq!(calls.len(), 2);
     for (key, body) in &calls {
@@ -410,14 +681,20 @@ async fn sms_goes_to_the_webhook_and_a_failure_is_retried() {
         assert_eq!(body["msg"]["to"], "+821012345678");
         assert_eq!(body["type"], "kakao");
         assert_eq!(body["ref"], send_id.as_str());
-        assert!(body["msg"]["text"].as_str().unwrap().contains(&format!("/s/{survey}?t=")));
+        assert!(
+            body["msg"]["text"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("/s/{survey}?t="))
+        );
     }
 }
 
 #[tokio::test]
 async fn triggers_fire_from_events_and_the_frequency_cap_holds() {
     let app = spawn_app(|c| c.surveys.scheduler.enabled = false).await;
-    app.no_quiet_hours(json!({"max_sends": 1, "window_days": 30})).await;
+    app.no_quiet_hours(json!({"max_sends": 1, "window_days": 30}))
+        .await;
     let csat = app.survey("csat", json!({})).await;
     let nps = app.survey("nps", json!({})).await;
     let ws = app.workspace;
@@ -428,46 +705,112 @@ async fn triggers_fire_from_events_and_the_frequency_cap_holds() {
         json!({"survey_id": nps, "rule": {"type": "lifecycle_stage", "stage": "loyal"}, "channel": "sms"})).await;
     app.post(&format!("/api/v1/workspaces/{ws}/survey-triggers"),
         json!({"survey_id": nps, "rule": {"type": "days_after_date", "attribute": "signup_date", "days": 30}, "channel": "email"})).await;
-    app.respondent("c1", json!({"email": "c1@example.com", "phone": "+821011112222", "lifecycle_stage": "active"})).await;
+    app.respondent(
+        "c1",
+        json!({"email": "c1@example.com", "phone": "+821011112222", "lifecycle_stage": "active"}),
+    )
+    .await;
 
     // Whole seconds, so that the expected due time prints the way the API writes it.
     let now = chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap();
     let at = now.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
-    let week_later = (now + chrono::Duration::days(7)).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
-    let fire = |event: &str, at: &str, customer: &str| {
-        json!({"workspace_id": ws, "customer_id": customer, "event": event, "at": at})
-    };
-    let (status, report) = app.post("/api/v1/surveys/triggers/fire", fire("order_delivered", &at, "c1")).await;
+    let week_later =
+        (now + chrono::Duration::days(7)).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    let fire = |event: &str, at: &str, customer: &str| json!({"workspace_id": ws, "customer_id": customer, "event": event, "at": at});
+    let (status, report) = app
+        .post(
+            "/api/v1/surveys/triggers/fire",
+            fire("order_delivered", &at, "c1"),
+        )
+        .await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["scheduled"].as_array().unwrap().len(), 1);
     let sends = app.sends(&csat).await;
-    let two_hours_later = (now + chrono::Duration::hours(2)).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    let two_hours_later =
+        (now + chrono::Duration::hours(2)).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
     assert_eq!(sends[0]["due_at"], two_hours_later.as_str());
     assert_eq!(sends[0]["channel"], "email");
     // The same event again (a re-delivered batch) queues nothing.
-    let (_, again) = app.post("/api/v1/surveys/triggers/fire", fire("order_delivered", &at, "c1")).await;
-    assert_eq!((again["scheduled"].as_array().unwrap().len(), again["duplicates"].as_u64()), (0, Some(1)));
+    let (_, again) = app
+        .post(
+            "/api/v1/surveys/triggers/fire",
+            fire("order_delivered", &at, "c1"),
+        )
+        .await;
+    assert_eq!(
+        (
+            again["scheduled"].as_array().unwrap().len(),
+            again["duplicates"].as_u64()
+        ),
+        (0, Some(1))
+    );
     // Another delivery a week later: the 1-per-30-days cap holds.
-    let (_, capped) = app.post("/api/v1/surveys/triggers/fire", fire("order_delivered", &week_later, "c1")).await;
-    assert_eq!((capped["scheduled"].as_array().unwrap().len(), capped["capped"].as_u64()), (0, Some(1)));
+    let (_, capped) = app
+        .post(
+            "/api/v1/surveys/triggers/fire",
+            fire("order_delivered", &week_later, "c1"),
+        )
+        .await;
+    assert_eq!(
+        (
+            capped["scheduled"].as_array().unwrap().len(),
+            capped["capped"].as_u64()
+        ),
+        (0, Some(1))
+    );
     // Across surveys too: reaching the lifecycle stage is capped for c1 …
-    let saved = app.respondent("c1", json!({"email": "c1@example.com", "lifecycle_stage": "loyal"})).await;
+    let saved = app
+        .respondent(
+            "c1",
+            json!({"email": "c1@example.com", "lifecycle_stage": "loyal"}),
+        )
+        .await;
     assert_eq!(saved["fired"]["capped"], 1, "{saved}");
     // … but not for a fresh customer; other events and unknown customers queue nothing.
-    let saved = app.respondent("c2", json!({"phone": "+821033334444", "lifecycle_stage": "loyal"})).await;
-    assert_eq!(saved["fired"]["scheduled"].as_array().unwrap().len(), 1, "{saved}");
-    let (_, other) = app.post("/api/v1/surveys/triggers/fire", fire("page_viewed", &at, "c1")).await;
+    let saved = app
+        .respondent(
+            "c2",
+            json!({"phone": "+821033334444", "lifecycle_stage": "loyal"}),
+        )
+        .await;
+    assert_eq!(
+        saved["fired"]["scheduled"].as_array().unwrap().len(),
+        1,
+        "{saved}"
+    );
+    let (_, other) = app
+        .post(
+            "/api/v1/surveys/triggers/fire",
+            fire("page_viewed", &at, "c1"),
+        )
+        .await;
     assert!(other["scheduled"].as_array().unwrap().is_empty());
-    let (_, unknown) = app.post("/api/v1/surveys/triggers/fire", fire("order_delivered", &at, "zz")).await;
+    let (_, unknown) = app
+        .post(
+            "/api/v1/surveys/triggers/fire",
+            fire("order_delivered", &at, "zz"),
+        )
+        .await;
     assert_eq!(unknown["skipped"], "unknown customer");
     // 30 days after sign-up.
-    let saved = app.respondent("c3", json!({"email": "c3@example.com", "dates": {"signup_date": "2031-06-01"}})).await;
+    let saved = app
+        .respondent(
+            "c3",
+            json!({"email": "c3@example.com", "dates": {"signup_date": "2031-06-01"}}),
+        )
+        .await;
     let id = saved["fired"]["scheduled"][0].as_str().unwrap();
     let sends = app.sends(&nps).await;
     let due = sends.iter().find(|s| s["id"] == id).unwrap();
     assert_eq!(due["due_at"], "2031-07-01T00:00:00Z");
     // An editor is needed to fire.
-    let resp = app.client.post(format!("{}/api/v1/surveys/triggers/fire", app.base)).json(&fire("x", &at, "c1")).send().await.unwrap();
+    let resp = app
+        .client
+        .post(format!("{}/api/v1/surveys/triggers/fire", app.base))
+        .json(&fire("x", &at, "c1"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 401);
 }
 
@@ -476,9 +819,14 @@ async fn quiet_hours_delay_a_send_to_the_local_morning() {
     let app = spawn_app(|c| c.surveys.scheduler.enabled = false).await;
     // The default policy: quiet 21:00–08:00 in Korea (UTC+9).
     let csat = app.survey("csat", json!({})).await;
-    app.respondent("night", json!({"email": "n@example.com"})).await;
-    let (_, receipts) = app.post(&format!("/api/v1/surveys/{csat}/sends"),
-        json!({"customer_ids": ["night"], "channel": "email", "at": "2031-05-01T14:00:00Z"})).await;
+    app.respondent("night", json!({"email": "n@example.com"}))
+        .await;
+    let (_, receipts) = app
+        .post(
+            &format!("/api/v1/surveys/{csat}/sends"),
+            json!({"customer_ids": ["night"], "channel": "email", "at": "2031-05-01T14:00:00Z"}),
+        )
+        .await;
     assert_eq!(receipts[0]["outcome"], "queued");
     assert_eq!(app.sends(&csat).await[0]["due_at"], "2031-05-01T23:00:00Z");
 }
@@ -488,18 +836,50 @@ async fn erasing_a_respondent_removes_answers_and_sends() {
     let app = spawn_app(|c| c.surveys.scheduler.enabled = false).await;
     app.no_quiet_hours(Value::Null).await;
     let survey = app.survey("nps", json!({})).await;
-    app.respondent("gone", json!({"email": "g@example.com"})).await;
-    let (_, link) = app.post(&format!("/api/v1/surveys/{survey}/links"), json!({"customer_id": "gone"})).await;
-    let token = link["url"].as_str().unwrap().split("t=").nth(1).unwrap().to_owned();
-    assert_eq!(app.answer(&survey, json!({"score": 3, "token": token})).await.0, 201);
-    app.post(&format!("/api/v1/surveys/{survey}/sends"), json!({"customer_ids": ["gone"], "channel": "email", "at": "2031-01-01T00:00:00Z"})).await;
+    app.respondent("gone", json!({"email": "g@example.com"}))
+        .await;
+    let (_, link) = app
+        .post(
+            &format!("/api/v1/surveys/{survey}/links"),
+            json!({"customer_id": "gone"}),
+        )
+        .await;
+    let token = link["url"]
+        .as_str()
+        .unwrap()
+        .split("t=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.answer(&survey, json!({"score": 3, "token": token}))
+            .await
+            .0,
+        201
+    );
+    app.post(
+        &format!("/api/v1/surveys/{survey}/sends"),
+        json!({"customer_ids": ["gone"], "channel": "email", "at": "2031-01-01T00:00:00Z"}),
+    )
+    .await;
     assert_eq!(app.answer(&survey, json!({"score": 10})).await.0, 201);
-    let (status, _) = app.call(reqwest::Method::DELETE, &format!("/api/v1/workspaces/{}/respondents/gone", app.workspace), None).await;
+    let (status, _) = app
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/workspaces/{}/respondents/gone", app.workspace),
+            None,
+        )
+        .await;
     assert_eq!(status, 204);
     let (_, r) = app.get(&format!("/api/v1/surveys/{survey}/results")).await;
     assert_eq!(r["n"], 1);
     assert!(app.sends(&survey).await.is_empty());
-    let (status, _) = app.get(&format!("/api/v1/workspaces/{}/respondents/gone", app.workspace)).await;
+    let (status, _) = app
+        .get(&format!(
+            "/api/v1/workspaces/{}/respondents/gone",
+            app.workspace
+        ))
+        .await;
     assert_eq!(status, 404);
     assert!(app.store.count_users().await.unwrap() >= 1);
 }
@@ -507,21 +887,50 @@ async fn erasing_a_respondent_removes_answers_and_sends() {
 #[tokio::test]
 async fn the_widget_script_is_small_and_self_contained() {
     let app = spawn_app(|_| {}).await;
-    let survey = app.survey("ces", json!({"branding": {"colour": "#0F766E"}})).await;
-    let resp = app.client.get(format!("{}/s/{survey}/widget.js", app.base)).send().await.unwrap();
+    let survey = app
+        .survey("ces", json!({"branding": {"colour": "#0F766E"}}))
+        .await;
+    let resp = app
+        .client
+        .get(format!("{}/s/{survey}/widget.js", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
-    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
     let js = resp.text().await.unwrap();
     assert!(js.len() < 6 * 1024, "{} bytes", js.len());
-    assert!(!js.contains("http://") && !js.contains("https://"), "no third-party URLs");
+    assert!(
+        !js.contains("http://") && !js.contains("https://"),
+        "no third-party URLs"
+    );
     assert!(js.contains("#0f766e"));
     // CORS preflight of the public endpoint.
-    let resp = app.client.request(reqwest::Method::OPTIONS, format!("{}/api/v1/public/surveys/{survey}/answers", app.base))
-        .header("Origin", "https://shop.example").header("Access-Control-Request-Method", "POST")
-        .header("Access-Control-Request-Headers", "content-type").send().await.unwrap();
+    let resp = app
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/v1/public/surveys/{survey}/answers", app.base),
+        )
+        .header("Origin", "https://shop.example")
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "content-type")
+        .send()
+        .await
+        .unwrap();
     assert!(resp.status().is_success());
     assert_eq!(resp.headers()["access-control-allow-origin"], "*");
-    let qr = app.client.get(format!("{}/s/{survey}/qr.svg", app.base)).send().await.unwrap();
+    let qr = app
+        .client
+        .get(format!("{}/s/{survey}/qr.svg", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(qr.status(), 200);
     assert!(qr.text().await.unwrap().starts_with("<?xml"));
 }

@@ -7,7 +7,7 @@ use sqlx::postgres::PgRow;
 
 use crate::{PgStore, corrupt, map_err};
 
-fn user_from_row(row: &PgRow) -> StoreResult<User> {
+pub(crate) fn user_from_row(row: &PgRow) -> StoreResult<User> {
     Ok(User {
         id: UserId::from_uuid(row.try_get("id").map_err(corrupt)?),
         email: Email::parse(row.try_get::<String, _>("email").map_err(corrupt)?)?,
@@ -72,6 +72,19 @@ impl AccountStore for PgStore {
             .as_ref()
             .map(user_from_row)
             .transpose()
+    }
+
+    async fn set_password(&self, id: UserId, password_hash: &str) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+            .bind(id.as_uuid())
+            .bind(password_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::not_found("user", id));
+        }
+        Ok(())
     }
 
     async fn password_hash(&self, id: UserId) -> StoreResult<Option<String>> {

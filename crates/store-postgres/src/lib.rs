@@ -9,6 +9,7 @@
 //! acquire timeout ([`ACQUIRE_TIMEOUT`]) instead of hanging a request.
 
 mod accounts;
+mod collab;
 mod events;
 mod journeys;
 mod links;

@@ -281,3 +281,55 @@ async fn timestamps_keep_microseconds() {
         assert_eq!(store.user(user.id).await.unwrap().created_at, exact);
     }
 }
+
+/// A commit through one pool is announced to a listener on another (another server process),
+/// and only once the transaction has committed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commits_are_announced_to_other_processes() {
+    use cxmap_domain::{ClientId, JourneyOp, Title, Version, ops::JourneyPatch};
+    use cxmap_store::{CollabStore, OpLogEntry};
+    use futures::StreamExt;
+
+    let name = fresh_database().await;
+    let writer = PgStore::connect(&database_url(&name)).await.unwrap();
+    writer.migrate().await.unwrap();
+    let listener = PgStore::connect(&database_url(&name)).await.unwrap();
+    let mut feed = listener
+        .change_feed()
+        .await
+        .unwrap()
+        .expect("postgres has a feed");
+
+    let email = cxmap_domain::Email::parse("feed@example.com").unwrap();
+    let ensured = cxmap_store::ensure_user(&writer, &email, "Feed", None, Utc::now())
+        .await
+        .unwrap();
+    let workspace = ensured.new_workspace.unwrap();
+    let project = writer.projects(workspace.id).await.unwrap().remove(0);
+    let mut journey = templates::b2b_saas(project.id, Utc::now());
+    writer.create_journey(&journey).await.unwrap();
+    let base = journey.version;
+    let ops = vec![JourneyOp::UpdateJourney {
+        patch: JourneyPatch {
+            title: Some(Title::parse("announced").unwrap()),
+            ..Default::default()
+        },
+    }];
+    journey.apply(&ops, Utc::now()).unwrap();
+    let entry = OpLogEntry {
+        journey_id: journey.id,
+        version: journey.version,
+        client_id: ClientId::new(),
+        client_seq: 1,
+        user_id: ensured.user.id,
+        ops,
+        created_at: journey.updated_at,
+    };
+    writer.commit_ops(&journey, base, &[entry]).await.unwrap();
+    let notice = tokio::time::timeout(Duration::from_secs(10), feed.next())
+        .await
+        .expect("a notice within 10 s")
+        .expect("the feed stays open");
+    assert_eq!(notice, (journey.id, journey.version));
+    assert_eq!(journey.version, Version(base.0 + 1));
+}

@@ -4,6 +4,7 @@
 //! process and a power cut. Migrations live in `migrations/` and are embedded in the binary.
 
 mod accounts;
+mod collab;
 mod events;
 mod journeys;
 mod links;

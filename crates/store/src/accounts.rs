@@ -70,6 +70,8 @@ pub trait AccountStore {
     async fn user(&self, id: UserId) -> StoreResult<User>;
     /// A user by e-mail address.
     async fn user_by_email(&self, email: &Email) -> StoreResult<Option<User>>;
+    /// Sets a user's password hash (an invited member claiming their account).
+    async fn set_password(&self, id: UserId, password_hash: &str) -> StoreResult<()>;
     /// The stored password hash of a user.
     async fn password_hash(&self, id: UserId) -> StoreResult<Option<String>>;
     /// How many users exist.

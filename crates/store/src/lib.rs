@@ -6,6 +6,7 @@
 //! so that backends cannot drift apart.
 
 mod accounts;
+mod collab;
 mod error;
 mod events;
 mod journeys;
@@ -15,6 +16,7 @@ pub mod suite;
 mod surveys;
 
 pub use accounts::*;
+pub use collab::*;
 pub use error::*;
 pub use events::*;
 pub use journeys::*;
@@ -22,7 +24,17 @@ pub use links::*;
 pub use surveys::*;
 
 /// Everything the server needs from a database.
-pub trait Store: AccountStore + JourneyStore + EventStore + LinkStore + SurveyStore + Send + Sync + 'static {
+pub trait Store:
+    AccountStore
+    + CollabStore
+    + JourneyStore
+    + EventStore
+    + LinkStore
+    + SurveyStore
+    + Send
+    + Sync
+    + 'static
+{
     /// A short name of the backend for logs and `/healthz` ("sqlite", "postgres").
     fn backend(&self) -> &'static str;
 }

@@ -14,7 +14,9 @@ use crate::{
     StoredEvent, TokenHash, Utm, apply_ops, ensure_user,
 };
 
+mod collab;
 mod surveys;
+pub use collab::*;
 pub use surveys::*;
 
 /// Expands to one test per behaviour, each on a fresh store made by `$fresh` (an async block
@@ -47,6 +49,10 @@ macro_rules! store_suite {
             send_queue_leases,
             concurrent_claims_are_disjoint,
             frequency_cap_and_dedupe,
+            sessions_expire_and_end,
+            shares_grant_until_revoked_or_expired,
+            mentions_are_indexed,
+            op_log_commits_atomically,
         );
     };
     (@tests $fresh:expr; $($name:ident),* $(,)?) => {
@@ -99,6 +105,18 @@ pub async fn users_workspaces_and_roles<S: Store>(store: &S) {
         store.password_hash(viewer.id).await.unwrap().as_deref(),
         Some("$argon2id$fake")
     );
+    store
+        .set_password(viewer.id, "$argon2id$new")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.password_hash(viewer.id).await.unwrap().as_deref(),
+        Some("$argon2id$new")
+    );
+    assert!(matches!(
+        store.set_password(UserId::new(), "x").await,
+        Err(StoreError::NotFound { .. })
+    ));
     assert_eq!(
         store.user_by_email(&viewer.email).await.unwrap().unwrap(),
         viewer
@@ -358,6 +376,7 @@ pub async fn comments_crud<S: Store>(store: &S) {
     let tp = journey.stages[3].touchpoints[0].id;
     let now = cxmap_domain::now();
     let mut first = Comment {
+        mentions: vec![],
         id: CommentId::new(),
         journey_id: journey.id,
         target: ElementRef::Touchpoint(tp),

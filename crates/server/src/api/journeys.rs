@@ -42,7 +42,7 @@ pub async fn edit(
     ops: &[JourneyOp],
 ) -> ApiResult<Journey> {
     access::journey(state, user, id, Role::Editor).await?;
-    Ok(cxmap_store::apply_ops(&*state.store, id, base, ops, cxmap_domain::now()).await?)
+    crate::collab::commit(&state.hub, id, user.id, base, ops.to_vec()).await
 }
 
 /// Which starting point a new journey has.

@@ -75,7 +75,10 @@ fn merge_overlays<const N: usize>(
     let mut merged = std::collections::BTreeMap::new();
     for source in sources {
         for (touchpoint, badges) in source {
-            merged.entry(touchpoint).or_insert_with(Vec::new).extend(badges);
+            merged
+                .entry(touchpoint)
+                .or_insert_with(Vec::new)
+                .extend(badges);
         }
     }
     merged
@@ -131,10 +134,21 @@ pub async fn import_journey(
         other => ApiError::bad_request(other.to_string()),
     })?;
     journey.project_id = project.id;
+    // A replaced journey keeps counting versions up, so live editors' op logs stay ordered.
+    let replaced = match query.replace {
+        true => state.store.journey(journey.id).await.ok(),
+        false => None,
+    };
+    if let Some(old) = &replaced {
+        journey.version = journey.version.max(old.version.next());
+    }
     state
         .store
         .import_journey(&project, &journey, query.replace)
         .await?;
+    if replaced.is_some() {
+        state.hub.reset(&journey).await;
+    }
     Ok((StatusCode::CREATED, Versioned(journey.version, journey)))
 }
 

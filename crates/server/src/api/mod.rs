@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, with its OpenAPI document.
 
 mod analytics;
+mod auth;
 mod comments;
 mod elements;
 mod event_rules;
@@ -8,7 +9,9 @@ mod events;
 mod journeys;
 pub(crate) mod links;
 pub(crate) mod maps;
-mod projects;
+mod members;
+pub(crate) mod projects;
+mod shares;
 mod surveys;
 
 use std::sync::{Arc, LazyLock};
@@ -64,6 +67,17 @@ struct ErrorDetail {
 fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(projects::me))
+        .routes(routes!(auth::signup))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::demo))
+        .routes(routes!(members::list_members, members::add_member))
+        .routes(routes!(members::update_member, members::remove_member))
+        .routes(routes!(shares::create_share, shares::list_shares))
+        .routes(routes!(shares::revoke_share))
+        .routes(routes!(shares::accept_share))
+        .routes(routes!(comments::my_mentions))
+        .routes(routes!(crate::collab::live::live))
         .routes(routes!(projects::list_projects, projects::create_project))
         .routes(routes!(
             projects::get_project,

@@ -32,6 +32,11 @@ pub struct WorkspaceRole {
 /// The authenticated user and their workspaces.
 #[utoipa::path(get, path = "/api/v1/me", tag = "workspaces", responses((status = 200, body = Me)))]
 pub async fn me(State(state): State<AppState>, Principal(user): Principal) -> ApiResult<Json<Me>> {
+    Ok(Json(me_of(&state, user).await?))
+}
+
+/// The `Me` answer for `user`.
+pub(crate) async fn me_of(state: &AppState, user: cxmap_store::User) -> ApiResult<Me> {
     let workspaces = state
         .store
         .workspaces_of(user.id)
@@ -43,12 +48,12 @@ pub async fn me(State(state): State<AppState>, Principal(user): Principal) -> Ap
             role,
         })
         .collect();
-    Ok(Json(Me {
+    Ok(Me {
         id: user.id,
         email: user.email.to_string(),
         name: user.name,
         workspaces,
-    }))
+    })
 }
 
 /// A new project.

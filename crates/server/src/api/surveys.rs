@@ -29,11 +29,22 @@ use crate::surveys::token::Grant;
 use crate::surveys::{self as engine, FireReport};
 
 /// A survey the caller may act on with `needed`.
-async fn survey_access(state: &AppState, user: &User, id: SurveyId, needed: Role) -> ApiResult<Survey> {
+async fn survey_access(
+    state: &AppState,
+    user: &User,
+    id: SurveyId,
+    needed: Role,
+) -> ApiResult<Survey> {
     let survey = state.store.survey(id).await?;
     access::workspace(state, user, survey.workspace_id, needed)
         .await
-        .map_err(|e| if e.code == "not_found" { ApiError::not_found(format!("survey {id} not found")) } else { e })?;
+        .map_err(|e| {
+            if e.code == "not_found" {
+                ApiError::not_found(format!("survey {id} not found"))
+            } else {
+                e
+            }
+        })?;
     Ok(survey)
 }
 
@@ -101,9 +112,9 @@ pub async fn create_survey(
     ApiJson(body): ApiJson<NewSurvey>,
 ) -> ApiResult<(StatusCode, Json<SurveyView>)> {
     let (journey, _) = access::journey(&state, &user, id, Role::Editor).await?;
-    let touchpoint = journey
-        .touchpoint(body.touchpoint_id)
-        .ok_or_else(|| ApiError::invalid_field("touchpoint_id", "no such touchpoint on this journey"))?;
+    let touchpoint = journey.touchpoint(body.touchpoint_id).ok_or_else(|| {
+        ApiError::invalid_field("touchpoint_id", "no such touchpoint on this journey")
+    })?;
     let project = state.store.project(journey.project_id).await?;
     let now = cxmap_domain::now();
     let survey = Survey {
@@ -191,16 +202,31 @@ pub async fn update_survey(
     if let Some(tp) = change.touchpoint_id {
         let journey = state.store.journey(survey.journey_id).await?;
         if journey.touchpoint(tp).is_none() {
-            return Err(ApiError::invalid_field("touchpoint_id", "no such touchpoint on this journey"));
+            return Err(ApiError::invalid_field(
+                "touchpoint_id",
+                "no such touchpoint on this journey",
+            ));
         }
         survey.touchpoint_id = tp;
     }
-    if let Some(v) = change.subject { survey.subject = v; }
-    if let Some(v) = change.follow_up { survey.follow_up = v; }
-    if let Some(v) = change.extra_questions { survey.extra_questions = v; }
-    if let Some(v) = change.branding { survey.branding = v; }
-    if let Some(v) = change.allow_anonymous { survey.allow_anonymous = v; }
-    if let Some(v) = change.active { survey.active = v; }
+    if let Some(v) = change.subject {
+        survey.subject = v;
+    }
+    if let Some(v) = change.follow_up {
+        survey.follow_up = v;
+    }
+    if let Some(v) = change.extra_questions {
+        survey.extra_questions = v;
+    }
+    if let Some(v) = change.branding {
+        survey.branding = v;
+    }
+    if let Some(v) = change.allow_anonymous {
+        survey.allow_anonymous = v;
+    }
+    if let Some(v) = change.active {
+        survey.active = v;
+    }
     survey.updated_at = cxmap_domain::now();
     survey.validate()?;
     state.store.update_survey(&survey).await?;
@@ -279,10 +305,22 @@ pub async fn create_link(
             channel,
         },
         Some(customer) => {
-            let respondent = state.store.respondent_by_customer(survey.workspace_id, &customer).await?;
-            let token = Grant::Answer { survey: id, respondent: respondent.id, nonce: Uuid::now_v7(), channel }
-                .sign(&state.config.surveys.secret);
-            SurveyLink { url: format!("{base}/s/{id}?t={token}"), qr_url: None, channel }
+            let respondent = state
+                .store
+                .respondent_by_customer(survey.workspace_id, &customer)
+                .await?;
+            let token = Grant::Answer {
+                survey: id,
+                respondent: respondent.id,
+                nonce: Uuid::now_v7(),
+                channel,
+            }
+            .sign(&state.config.surveys.secret);
+            SurveyLink {
+                url: format!("{base}/s/{id}?t={token}"),
+                qr_url: None,
+                channel,
+            }
         }
     };
     Ok((StatusCode::CREATED, Json(link)))
@@ -320,27 +358,51 @@ pub async fn create_sends(
 ) -> ApiResult<(StatusCode, Json<Vec<SendReceipt>>)> {
     let survey = survey_access(&state, &user, id, Role::Editor).await?;
     if body.customer_ids.len() > 10_000 {
-        return Err(ApiError::invalid_field("customer_ids", "at most 10,000 per request"));
+        return Err(ApiError::invalid_field(
+            "customer_ids",
+            "at most 10,000 per request",
+        ));
     }
     let at = body.at.unwrap_or_else(cxmap_domain::now);
     let mut receipts = Vec::with_capacity(body.customer_ids.len());
     for customer_id in body.customer_ids {
-        let respondent = match state.store.respondent_by_customer(survey.workspace_id, &customer_id).await {
+        let respondent = match state
+            .store
+            .respondent_by_customer(survey.workspace_id, &customer_id)
+            .await
+        {
             Ok(r) => r,
             Err(StoreError::NotFound { .. }) => {
-                receipts.push(SendReceipt { customer_id, outcome: "unknown_customer", send_id: None });
+                receipts.push(SendReceipt {
+                    customer_id,
+                    outcome: "unknown_customer",
+                    send_id: None,
+                });
                 continue;
             }
             Err(e) => return Err(e.into()),
         };
         if respondent.unsubscribed_at.is_some() {
-            receipts.push(SendReceipt { customer_id, outcome: "unsubscribed", send_id: None });
+            receipts.push(SendReceipt {
+                customer_id,
+                outcome: "unsubscribed",
+                send_id: None,
+            });
             continue;
         }
-        let (outcome, send_id) = engine::queue(&*state.store, &respondent, id, body.channel, at, None).await?;
+        let (outcome, send_id) =
+            engine::queue(&*state.store, &respondent, id, body.channel, at, None).await?;
         receipts.push(match outcome {
-            Scheduled::Queued => SendReceipt { customer_id, outcome: "queued", send_id: Some(send_id) },
-            Scheduled::Capped | Scheduled::Duplicate => SendReceipt { customer_id, outcome: "capped", send_id: None },
+            Scheduled::Queued => SendReceipt {
+                customer_id,
+                outcome: "queued",
+                send_id: Some(send_id),
+            },
+            Scheduled::Capped | Scheduled::Duplicate => SendReceipt {
+                customer_id,
+                outcome: "capped",
+                send_id: None,
+            },
         });
     }
     Ok((StatusCode::ACCEPTED, Json(receipts)))
@@ -392,14 +454,19 @@ pub async fn put_respondent(
     ApiJson(body): ApiJson<RespondentInput>,
 ) -> ApiResult<Json<RespondentSaved>> {
     access::workspace(&state, &user, workspace, Role::Editor).await?;
-    let customer_id = CustomerId::parse(&customer).map_err(|e| ApiError::invalid_field("customer_id", e.message))?;
+    let customer_id = CustomerId::parse(&customer)
+        .map_err(|e| ApiError::invalid_field("customer_id", e.message))?;
     if let Some(m) = body.utc_offset_minutes
         && !(-840..=840).contains(&m)
     {
-        return Err(ApiError::invalid_field("utc_offset_minutes", "must be within ±840"));
+        return Err(ApiError::invalid_field(
+            "utc_offset_minutes",
+            "must be within ±840",
+        ));
     }
     for key in body.dates.keys() {
-        cxmap_domain::survey::QuestionKey::parse(key).map_err(|e| ApiError::invalid_field(format!("dates.{key}"), e.message))?;
+        cxmap_domain::survey::QuestionKey::parse(key)
+            .map_err(|e| ApiError::invalid_field(format!("dates.{key}"), e.message))?;
     }
     let now = cxmap_domain::now();
     let respondent = Respondent {
@@ -417,8 +484,12 @@ pub async fn put_respondent(
         updated_at: now,
     };
     let (stored, previous) = state.store.upsert_respondent(&respondent).await?;
-    let fired = engine::on_respondent_change(&*state.store, &stored, previous.as_ref(), now).await?;
-    Ok(Json(RespondentSaved { respondent: stored, fired }))
+    let fired =
+        engine::on_respondent_change(&*state.store, &stored, previous.as_ref(), now).await?;
+    Ok(Json(RespondentSaved {
+        respondent: stored,
+        fired,
+    }))
 }
 
 /// A respondent by customer id.
@@ -430,8 +501,14 @@ pub async fn get_respondent(
     ApiPath((workspace, customer)): ApiPath<(WorkspaceId, String)>,
 ) -> ApiResult<Json<Respondent>> {
     access::workspace(&state, &user, workspace, Role::Viewer).await?;
-    let customer_id = CustomerId::parse(&customer).map_err(|e| ApiError::invalid_field("customer_id", e.message))?;
-    Ok(Json(state.store.respondent_by_customer(workspace, &customer_id).await?))
+    let customer_id = CustomerId::parse(&customer)
+        .map_err(|e| ApiError::invalid_field("customer_id", e.message))?;
+    Ok(Json(
+        state
+            .store
+            .respondent_by_customer(workspace, &customer_id)
+            .await?,
+    ))
 }
 
 /// Erases a respondent everywhere: answers, sends and the record (editor).
@@ -443,8 +520,12 @@ pub async fn erase_respondent(
     ApiPath((workspace, customer)): ApiPath<(WorkspaceId, String)>,
 ) -> ApiResult<StatusCode> {
     access::workspace(&state, &user, workspace, Role::Editor).await?;
-    let customer_id = CustomerId::parse(&customer).map_err(|e| ApiError::invalid_field("customer_id", e.message))?;
-    let respondent = state.store.respondent_by_customer(workspace, &customer_id).await?;
+    let customer_id = CustomerId::parse(&customer)
+        .map_err(|e| ApiError::invalid_field("customer_id", e.message))?;
+    let respondent = state
+        .store
+        .respondent_by_customer(workspace, &customer_id)
+        .await?;
     state.store.erase_respondent(respondent.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -510,15 +591,25 @@ pub async fn create_trigger(
     ApiJson(body): ApiJson<NewTrigger>,
 ) -> ApiResult<(StatusCode, Json<Trigger>)> {
     access::workspace(&state, &user, workspace, Role::Editor).await?;
-    let survey = state.store.survey(body.survey_id).await.map_err(|e| match e {
-        StoreError::NotFound { .. } => ApiError::invalid_field("survey_id", "no such survey"),
-        other => other.into(),
-    })?;
+    let survey = state
+        .store
+        .survey(body.survey_id)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound { .. } => ApiError::invalid_field("survey_id", "no such survey"),
+            other => other.into(),
+        })?;
     if survey.workspace_id != workspace {
-        return Err(ApiError::invalid_field("survey_id", "no such survey in this workspace"));
+        return Err(ApiError::invalid_field(
+            "survey_id",
+            "no such survey in this workspace",
+        ));
     }
     if body.delay_minutes > 60 * 24 * 365 {
-        return Err(ApiError::invalid_field("delay_minutes", "must be at most one year"));
+        return Err(ApiError::invalid_field(
+            "delay_minutes",
+            "must be at most one year",
+        ));
     }
     let trigger = Trigger {
         id: TriggerId::new(),
@@ -569,5 +660,14 @@ pub async fn fire_trigger(
 ) -> ApiResult<Json<FireReport>> {
     access::workspace(&state, &user, body.workspace_id, Role::Editor).await?;
     let at = body.at.unwrap_or_else(cxmap_domain::now);
-    Ok(Json(engine::on_event(&*state.store, body.workspace_id, &body.customer_id, &body.event, at).await?))
+    Ok(Json(
+        engine::on_event(
+            &*state.store,
+            body.workspace_id,
+            &body.customer_id,
+            &body.event,
+            at,
+        )
+        .await?,
+    ))
 }

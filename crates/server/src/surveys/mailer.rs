@@ -65,7 +65,10 @@ impl Header for ListUnsubscribePost {
 }
 
 fn permanent(message: impl Into<String>) -> MailError {
-    MailError { message: message.into(), permanent: true }
+    MailError {
+        message: message.into(),
+        permanent: true,
+    }
 }
 
 /// Sends `mail` through the configured SMTP server.
@@ -88,8 +91,16 @@ pub async fn send(config: &SmtpConfig, mail: SurveyMail<'_>) -> Result<(), MailE
         .header(ListUnsubscribePost)
         .multipart(
             MultiPart::alternative()
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(mail.text))
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(mail.html)),
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(mail.text),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(mail.html),
+                ),
         )
         .map_err(|e| permanent(format!("cannot build the message: {e}")))?;
     let builder = match config.tls {
@@ -104,8 +115,12 @@ pub async fn send(config: &SmtpConfig, mail: SurveyMail<'_>) -> Result<(), MailE
         builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
     }
     let transport = builder.build();
-    transport.send(message).await.map(|_| ()).map_err(|e| MailError {
-        permanent: e.is_permanent(),
-        message: format!("SMTP {}:{}: {e}", config.host, config.port),
-    })
+    transport
+        .send(message)
+        .await
+        .map(|_| ())
+        .map_err(|e| MailError {
+            permanent: e.is_permanent(),
+            message: format!("SMTP {}:{}: {e}", config.host, config.port),
+        })
 }

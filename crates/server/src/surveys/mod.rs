@@ -12,11 +12,11 @@ pub mod token;
 pub mod webhook;
 
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
+use cxmap_domain::WorkspaceId;
 use cxmap_domain::survey::{
     CustomerId, EventName, Respondent, SendChannel, SendId, SendState, SurveySend, Trigger,
     TriggerRule,
 };
-use cxmap_domain::WorkspaceId;
 use cxmap_store::{Scheduled, Store, StoreError, StoreResult};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -39,7 +39,10 @@ pub struct FireReport {
 
 impl FireReport {
     fn skipped(why: &str) -> Self {
-        Self { skipped: Some(why.to_owned()), ..Self::default() }
+        Self {
+            skipped: Some(why.to_owned()),
+            ..Self::default()
+        }
     }
 }
 
@@ -120,7 +123,9 @@ pub async fn on_respondent_change(
                 // decent local time.
                 let base = Utc.from_utc_datetime(&date.and_time(NaiveTime::MIN))
                     + Duration::days(i64::from(*days));
-                if base + Duration::minutes(i64::from(trigger.delay_minutes)) < now - Duration::days(1) {
+                if base + Duration::minutes(i64::from(trigger.delay_minutes))
+                    < now - Duration::days(1)
+                {
                     continue;
                 }
                 let key = format!("t:{}:{}:date:{}", trigger.id, respondent.id, date);
@@ -149,7 +154,16 @@ async fn schedule(
         return Ok(());
     }
     let at = base + Duration::minutes(i64::from(trigger.delay_minutes));
-    match queue(store, respondent, survey.id, trigger.channel, at, Some(dedupe_key)).await? {
+    match queue(
+        store,
+        respondent,
+        survey.id,
+        trigger.channel,
+        at,
+        Some(dedupe_key),
+    )
+    .await?
+    {
         (Scheduled::Queued, id) => report.scheduled.push(id),
         (Scheduled::Capped, _) => report.capped += 1,
         (Scheduled::Duplicate, _) => report.duplicates += 1,

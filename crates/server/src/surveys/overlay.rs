@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use cxmap_domain::survey::results::{self, SurveyResults, THIN_SAMPLE, Trend};
 use cxmap_domain::survey::SurveyKind;
+use cxmap_domain::survey::results::{self, SurveyResults, THIN_SAMPLE, Trend};
 use cxmap_domain::{Journey, TouchpointId};
 use cxmap_render::{Badge, Tone};
 use cxmap_store::{Store, StoreResult};
@@ -21,7 +21,10 @@ pub async fn survey_overlay(
         }
         let answers = store.answers(survey.id).await?;
         let results = results::compute(survey.kind, &answers);
-        overlay.entry(survey.touchpoint_id).or_default().push(badge(&results));
+        overlay
+            .entry(survey.touchpoint_id)
+            .or_default()
+            .push(badge(&results));
     }
     Ok(overlay)
 }
@@ -58,7 +61,11 @@ pub fn badge(results: &SurveyResults) -> Badge {
     } else {
         Tone::Neutral
     };
-    Badge::new(kind.label(), format!("{value} (n={}){arrow}", results.n), tone)
+    Badge::new(
+        kind.label(),
+        format!("{value} (n={}){arrow}", results.n),
+        tone,
+    )
 }
 
 #[cfg(test)]
@@ -74,7 +81,10 @@ mod tests {
         r.n = 40;
         r.score = Some(85.0);
         let b = badge(&r);
-        assert_eq!((b.label.as_str(), b.value.as_str(), b.tone), ("CSAT", "85% (n=40)", Tone::Good));
+        assert_eq!(
+            (b.label.as_str(), b.value.as_str(), b.tone),
+            ("CSAT", "85% (n=40)", Tone::Good)
+        );
         r.n = 10;
         assert_eq!(badge(&r).tone, Tone::Neutral);
     }

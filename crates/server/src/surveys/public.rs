@@ -91,7 +91,10 @@ const PUBLIC_API: &str = "/api/v1/public/";
 /// CORS for the public answer endpoints only (the widget posts from the customer's site):
 /// answers preflights and marks responses readable by any origin. It wraps the whole app so
 /// that it sees preflights before the method fallback does; other paths pass untouched.
-pub async fn public_cors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+pub async fn public_cors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     if !request.uri().path().starts_with(PUBLIC_API) {
         return next.run(request).await;
     }
@@ -101,10 +104,22 @@ pub async fn public_cors(request: axum::extract::Request, next: axum::middleware
         next.run(request).await
     };
     let headers = response.headers_mut();
-    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
-    headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST, OPTIONS"));
-    headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
-    headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("3600"));
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("POST, OPTIONS"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("content-type"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("3600"),
+    );
     response
 }
 
@@ -148,16 +163,25 @@ const MAX_FREE_TEXT: usize = 2000;
 
 fn free_text(field: &str, raw: &str) -> ApiResult<Text> {
     if raw.chars().count() > MAX_FREE_TEXT {
-        return Err(ApiError::invalid_field(field, format!("must be at most {MAX_FREE_TEXT} characters")));
+        return Err(ApiError::invalid_field(
+            field,
+            format!("must be at most {MAX_FREE_TEXT} characters"),
+        ));
     }
     Text::parse(raw.trim()).map_err(|e| ApiError::invalid_field(field, e.message))
 }
 
-async fn submit(state: &AppState, id: SurveyId, input: PublicAnswer) -> ApiResult<(Survey, Answer)> {
+async fn submit(
+    state: &AppState,
+    id: SurveyId,
+    input: PublicAnswer,
+) -> ApiResult<(Survey, Answer)> {
     let survey = match state.store.survey(id).await {
         Ok(s) if s.active => s,
         Ok(_) | Err(StoreError::NotFound { .. }) => {
-            return Err(ApiError::not_found(format!("survey {id} not found or closed")));
+            return Err(ApiError::not_found(format!(
+                "survey {id} not found or closed"
+            )));
         }
         Err(e) => return Err(e.into()),
     };
@@ -165,20 +189,32 @@ async fn submit(state: &AppState, id: SurveyId, input: PublicAnswer) -> ApiResul
         .map_err(|e| ApiError::invalid_field("score", e.message))?;
     let (respondent, nonce, channel) = match input.token.as_deref().filter(|t| !t.is_empty()) {
         Some(token) => match Grant::verify(token, &state.config.surveys.secret) {
-            Some(Grant::Answer { survey: s, respondent, nonce, channel }) if s == survey.id => {
-                (Some(respondent), Some(nonce), channel)
-            }
+            Some(Grant::Answer {
+                survey: s,
+                respondent,
+                nonce,
+                channel,
+            }) if s == survey.id => (Some(respondent), Some(nonce), channel),
             _ => return Err(invalid_link()),
         },
         None => {
             if !survey.allow_anonymous {
-                return Err(ApiError::forbidden("this survey is answered through a personal link"));
+                return Err(ApiError::forbidden(
+                    "this survey is answered through a personal link",
+                ));
             }
             let channel = match input.channel.as_deref() {
                 None | Some("") => Channel::Web,
                 Some(code) => Channel::from_code(code)
-                    .filter(|c| matches!(c, Channel::Web | Channel::Widget | Channel::Link | Channel::Qr))
-                    .ok_or_else(|| ApiError::invalid_field("channel", "must be web, widget, link or qr"))?,
+                    .filter(|c| {
+                        matches!(
+                            c,
+                            Channel::Web | Channel::Widget | Channel::Link | Channel::Qr
+                        )
+                    })
+                    .ok_or_else(|| {
+                        ApiError::invalid_field("channel", "must be web, widget, link or qr")
+                    })?,
             };
             (None, None, channel)
         }
@@ -186,7 +222,10 @@ async fn submit(state: &AppState, id: SurveyId, input: PublicAnswer) -> ApiResul
     let mut extra = BTreeMap::new();
     for (key, value) in &input.extra {
         if !survey.extra_questions.iter().any(|q| q.key.as_str() == key) {
-            return Err(ApiError::invalid_field(format!("extra.{key}"), "no such question"));
+            return Err(ApiError::invalid_field(
+                format!("extra.{key}"),
+                "no such question",
+            ));
         }
         let text = free_text(&format!("extra.{key}"), value)?;
         if !text.is_empty() {
@@ -218,9 +257,9 @@ async fn submit(state: &AppState, id: SurveyId, input: PublicAnswer) -> ApiResul
         Ok(()) => Ok((survey, answer)),
         Err(StoreError::AlreadyExists(_)) => Err(ApiError::already_answered()),
         // The respondent was erased between the token check and the insert.
-        Err(StoreError::NotFound { .. }) if respondent.is_some() => {
-            Err(ApiError::not_found("this link's respondent no longer exists"))
-        }
+        Err(StoreError::NotFound { .. }) if respondent.is_some() => Err(ApiError::not_found(
+            "this link's respondent no longer exists",
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -235,8 +274,11 @@ fn receipt(state: &AppState, survey: &Survey, answer: &Answer) -> AnswerReceipt 
         answer_id: answer.id,
         segment,
         follow_up: survey.follow_up.for_segment(segment).cloned(),
-        follow_up_token: Grant::FollowUp { survey: survey.id, answer: answer.id }
-            .sign(&state.config.surveys.secret),
+        follow_up_token: Grant::FollowUp {
+            survey: survey.id,
+            answer: answer.id,
+        }
+        .sign(&state.config.surveys.secret),
     }
 }
 
@@ -253,7 +295,10 @@ pub async fn submit_json(
 ) -> ApiResult<(StatusCode, axum::Json<AnswerReceipt>)> {
     rate_check(&state, ip)?;
     let (survey, answer) = submit(&state, id, input).await?;
-    Ok((StatusCode::CREATED, axum::Json(receipt(&state, &survey, &answer))))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(receipt(&state, &survey, &answer)),
+    ))
 }
 
 /// The follow-up text of an answer.
@@ -267,7 +312,9 @@ pub struct FollowUpText {
 }
 
 async fn set_followup(state: &AppState, token: &str, comment: &str) -> ApiResult<SurveyId> {
-    let Some(Grant::FollowUp { survey, answer }) = Grant::verify(token, &state.config.surveys.secret) else {
+    let Some(Grant::FollowUp { survey, answer }) =
+        Grant::verify(token, &state.config.surveys.secret)
+    else {
         return Err(invalid_link());
     };
     let text = free_text("comment", comment)?;
@@ -338,25 +385,60 @@ nav{{text-align:right;font-size:.9rem;margin-bottom:8px}} nav a{{color:#1f2933;m
 }
 
 fn colour_of(survey: &Survey) -> &str {
-    survey.branding.colour.as_ref().map_or("#1f6feb", |c| c.as_str())
+    survey
+        .branding
+        .colour
+        .as_ref()
+        .map_or("#1f6feb", |c| c.as_str())
 }
 
-fn page(status: StatusCode, lang: Lang, survey: Option<&Survey>, title: &str, body: &str) -> Response {
+fn page(
+    status: StatusCode,
+    lang: Lang,
+    survey: Option<&Survey>,
+    title: &str,
+    body: &str,
+) -> Response {
     let colour = survey.map_or("#1f6feb", colour_of);
     let logo = survey
         .and_then(|s| s.branding.logo_url.as_ref())
         .map(|u| format!("<img class=logo src=\"{}\" alt=\"\">", escape(u.as_str())))
         .unwrap_or_default();
-    let mut response =
-        (status, Html(frame(lang, title, colour, &format!("{logo}<div class=card>{body}</div>")))).into_response();
+    let mut response = (
+        status,
+        Html(frame(
+            lang,
+            title,
+            colour,
+            &format!("{logo}<div class=card>{body}</div>"),
+        )),
+    )
+        .into_response();
     // Personal links carry a token: keep it out of referrers and caches.
-    response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
-fn message_page(status: StatusCode, lang: Lang, survey: Option<&Survey>, heading: &str, text: &str) -> Response {
-    page(status, lang, survey, heading, &format!("<h1>{}</h1><p>{}</p>", escape(heading), escape(text)))
+fn message_page(
+    status: StatusCode,
+    lang: Lang,
+    survey: Option<&Survey>,
+    heading: &str,
+    text: &str,
+) -> Response {
+    page(
+        status,
+        lang,
+        survey,
+        heading,
+        &format!("<h1>{}</h1><p>{}</p>", escape(heading), escape(text)),
+    )
 }
 
 fn form_html(survey: &Survey, lang: Lang, q: &PageQuery, error: Option<&str>) -> String {
@@ -383,7 +465,11 @@ fn form_html(survey: &Survey, lang: Lang, q: &PageQuery, error: Option<&str>) ->
         question = escape(&survey.question(lang)),
     ));
     for v in min..=max {
-        let checked = if q.score == Some(i64::from(v)) { " checked" } else { "" };
+        let checked = if q.score == Some(i64::from(v)) {
+            " checked"
+        } else {
+            ""
+        };
         html.push_str(&format!(
             "<label><input type=radio name=score value={v} required{checked}><span>{v}</span></label>"
         ));
@@ -401,12 +487,21 @@ fn form_html(survey: &Survey, lang: Lang, q: &PageQuery, error: Option<&str>) ->
         ));
     }
     if let Some(token) = &q.t {
-        html.push_str(&format!("<input type=hidden name=t value=\"{}\">", escape(token)));
+        html.push_str(&format!(
+            "<input type=hidden name=t value=\"{}\">",
+            escape(token)
+        ));
     }
     if let Some(ch) = &q.ch {
-        html.push_str(&format!("<input type=hidden name=ch value=\"{}\">", escape(ch)));
+        html.push_str(&format!(
+            "<input type=hidden name=ch value=\"{}\">",
+            escape(ch)
+        ));
     }
-    html.push_str(&format!("<button type=submit>{}</button></form>", t(lang, "보내기", "Send")));
+    html.push_str(&format!(
+        "<button type=submit>{}</button></form>",
+        t(lang, "보내기", "Send")
+    ));
     html
 }
 
@@ -420,7 +515,13 @@ async fn survey_page(
     match state.store.survey(id).await {
         Ok(survey) if survey.active => {
             let body = form_html(&survey, lang, &q, None);
-            page(StatusCode::OK, lang, Some(&survey), &survey.question(lang), &body)
+            page(
+                StatusCode::OK,
+                lang,
+                Some(&survey),
+                &survey.question(lang),
+                &body,
+            )
         }
         Ok(_) | Err(StoreError::NotFound { .. }) => not_found_page(lang),
         Err(e) => ApiError::from(e).into_response(),
@@ -433,7 +534,11 @@ fn not_found_page(lang: Lang) -> Response {
         lang,
         None,
         t(lang, "설문을 찾을 수 없습니다", "Survey not found"),
-        t(lang, "이 설문은 없거나 마감되었습니다.", "This survey does not exist or has closed."),
+        t(
+            lang,
+            "이 설문은 없거나 마감되었습니다.",
+            "This survey does not exist or has closed.",
+        ),
     )
 }
 
@@ -469,14 +574,24 @@ fn error_page(state_survey: Option<&Survey>, lang: Lang, q: &PageQuery, e: ApiEr
                 e.message.clone()
             };
             let body = form_html(s, lang, q, Some(&message));
-            page(StatusCode::UNPROCESSABLE_ENTITY, lang, Some(s), &s.question(lang), &body)
+            page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                lang,
+                Some(s),
+                &s.question(lang),
+                &body,
+            )
         }
         ("not_found", _) => not_found_page(lang),
         ("rate_limited", s) => message_page(
             StatusCode::TOO_MANY_REQUESTS,
             lang,
             s,
-            t(lang, "잠시 후 다시 시도해 주세요", "Please try again shortly"),
+            t(
+                lang,
+                "잠시 후 다시 시도해 주세요",
+                "Please try again shortly",
+            ),
             t(lang, "요청이 너무 많습니다.", "Too many requests."),
         ),
         ("forbidden", s) => message_page(
@@ -484,7 +599,11 @@ fn error_page(state_survey: Option<&Survey>, lang: Lang, q: &PageQuery, e: ApiEr
             lang,
             s,
             t(lang, "개인 링크가 필요합니다", "A personal link is needed"),
-            t(lang, "이 설문은 받으신 개인 링크로만 응답할 수 있습니다.", "This survey is answered through the personal link you received."),
+            t(
+                lang,
+                "이 설문은 받으신 개인 링크로만 응답할 수 있습니다.",
+                "This survey is answered through the personal link you received.",
+            ),
         ),
         _ => e.into_response(),
     }
@@ -515,7 +634,12 @@ async fn submit_form(
             }
         }
     }
-    let page_q = PageQuery { lang: Some(lang), t: input.token.clone(), ch: input.channel.clone(), score: None };
+    let page_q = PageQuery {
+        lang: Some(lang),
+        t: input.token.clone(),
+        ch: input.channel.clone(),
+        score: None,
+    };
     let result = match score_field.as_deref().map(str::trim).map(str::parse::<i64>) {
         Some(Ok(score)) => {
             input.score = score;
@@ -536,8 +660,16 @@ fn thanks_page(state: &AppState, lang: Lang, survey: &Survey, answer: &Answer) -
     let receipt = receipt(state, survey, answer);
     let mut body = format!(
         "<h1>{}</h1><p>{}</p>",
-        t(lang, "응답해 주셔서 감사합니다", "Thank you for your answer"),
-        t(lang, "소중한 의견은 서비스 개선에 사용됩니다.", "Your feedback helps us improve."),
+        t(
+            lang,
+            "응답해 주셔서 감사합니다",
+            "Thank you for your answer"
+        ),
+        t(
+            lang,
+            "소중한 의견은 서비스 개선에 사용됩니다.",
+            "Your feedback helps us improve."
+        ),
     );
     if let Some(question) = &receipt.follow_up {
         body.push_str(&format!(
@@ -551,7 +683,13 @@ fn thanks_page(state: &AppState, lang: Lang, survey: &Survey, answer: &Answer) -
             send = t(lang, "보내기", "Send"),
         ));
     }
-    page(StatusCode::OK, lang, Some(survey), t(lang, "감사합니다", "Thank you"), &body)
+    page(
+        StatusCode::OK,
+        lang,
+        Some(survey),
+        t(lang, "감사합니다", "Thank you"),
+        &body,
+    )
 }
 
 #[derive(Deserialize)]
@@ -580,7 +718,11 @@ async fn followup_form(
             lang,
             survey.as_ref(),
             t(lang, "감사합니다", "Thank you"),
-            t(lang, "의견이 전달되었습니다.", "Your comment has been received."),
+            t(
+                lang,
+                "의견이 전달되었습니다.",
+                "Your comment has been received.",
+            ),
         ),
         Err(e) => error_page(survey.as_ref(), lang, &PageQuery::default(), e),
     }
@@ -605,12 +747,22 @@ async fn unsubscribe_page(
     let body = format!(
         "<h1>{h}</h1><p>{p}</p><form method=post action=\"/s/unsubscribe?t={tk}&amp;lang={code}\"><button type=submit>{b}</button></form>",
         h = t(lang, "설문 수신 거부", "Unsubscribe from surveys"),
-        p = t(lang, "앞으로 설문 메시지를 받지 않으시려면 아래 버튼을 눌러 주세요.", "Press the button to stop receiving survey messages."),
+        p = t(
+            lang,
+            "앞으로 설문 메시지를 받지 않으시려면 아래 버튼을 눌러 주세요.",
+            "Press the button to stop receiving survey messages."
+        ),
         tk = escape(&token),
         code = lang_code(lang),
         b = t(lang, "수신 거부", "Unsubscribe"),
     );
-    page(StatusCode::OK, lang, None, t(lang, "수신 거부", "Unsubscribe"), &body)
+    page(
+        StatusCode::OK,
+        lang,
+        None,
+        t(lang, "수신 거부", "Unsubscribe"),
+        &body,
+    )
 }
 
 /// RFC 8058 one-click (`List-Unsubscribe=One-Click` body) and the page's button both land here.
@@ -621,18 +773,27 @@ async fn unsubscribe(
 ) -> Response {
     let lang = pick_lang(q.lang, &headers);
     let Some(Grant::Unsubscribe { respondent }) =
-        q.t.as_deref().and_then(|t| Grant::verify(t, &state.config.surveys.secret))
+        q.t.as_deref()
+            .and_then(|t| Grant::verify(t, &state.config.surveys.secret))
     else {
         return error_page(None, lang, &PageQuery::default(), invalid_link());
     };
-    match state.store.unsubscribe(respondent, cxmap_domain::now()).await {
+    match state
+        .store
+        .unsubscribe(respondent, cxmap_domain::now())
+        .await
+    {
         // Erased respondents are as unsubscribed as can be.
         Ok(()) | Err(StoreError::NotFound { .. }) => message_page(
             StatusCode::OK,
             lang,
             None,
             t(lang, "수신 거부되었습니다", "You are unsubscribed"),
-            t(lang, "더 이상 설문 메시지를 보내지 않겠습니다.", "We will not send you survey messages any more."),
+            t(
+                lang,
+                "더 이상 설문 메시지를 보내지 않겠습니다.",
+                "We will not send you survey messages any more.",
+            ),
         ),
         Err(e) => ApiError::from(e).into_response(),
     }
@@ -673,9 +834,18 @@ async fn widget_js(State(state): State<AppState>, ApiPath(id): ApiPath<SurveyId>
     let body = WIDGET_JS.replace("__CONFIG__", &config);
     let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
-    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     response
 }
 
@@ -684,7 +854,10 @@ async fn qr_svg(State(state): State<AppState>, ApiPath(id): ApiPath<SurveyId>) -
         Ok(_) => {}
         Err(e) => return ApiError::from(e).into_response(),
     }
-    let url = format!("{}/s/{id}?ch=qr", state.config.public_url.trim_end_matches('/'));
+    let url = format!(
+        "{}/s/{id}?ch=qr",
+        state.config.public_url.trim_end_matches('/')
+    );
     match qrcode::QrCode::new(url.as_bytes()) {
         Ok(code) => {
             let svg = code

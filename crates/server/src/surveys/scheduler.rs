@@ -81,7 +81,9 @@ async fn deliver(state: &AppState, client: &reqwest::Client, claim: &ClaimedSend
     let send = &claim.send;
     let result = attempt(state, client, send).await;
     match result {
-        Ok(()) => SendOutcome::Sent { at: cxmap_domain::now() },
+        Ok(()) => SendOutcome::Sent {
+            at: cxmap_domain::now(),
+        },
         Err(Attempt { error, permanent }) => {
             let config = &state.config.surveys.scheduler;
             if permanent || send.attempts >= config.max_attempts {
@@ -104,13 +106,23 @@ struct Attempt {
 }
 
 fn permanent(error: impl Into<String>) -> Attempt {
-    Attempt { error: error.into(), permanent: true }
+    Attempt {
+        error: error.into(),
+        permanent: true,
+    }
 }
 
-async fn attempt(state: &AppState, client: &reqwest::Client, send: &SurveySend) -> Result<(), Attempt> {
+async fn attempt(
+    state: &AppState,
+    client: &reqwest::Client,
+    send: &SurveySend,
+) -> Result<(), Attempt> {
     let store = &state.store;
     let survey = store.survey(send.survey_id).await.map_err(store_failure)?;
-    let respondent = store.respondent(send.respondent_id).await.map_err(store_failure)?;
+    let respondent = store
+        .respondent(send.respondent_id)
+        .await
+        .map_err(store_failure)?;
     if respondent.unsubscribed_at.is_some() {
         return Err(permanent("unsubscribed"));
     }
@@ -140,7 +152,10 @@ async fn attempt(state: &AppState, client: &reqwest::Client, send: &SurveySend) 
             };
             let unsubscribe = format!(
                 "{base}/s/unsubscribe?t={}",
-                Grant::Unsubscribe { respondent: respondent.id }.sign(&secrets.secret)
+                Grant::Unsubscribe {
+                    respondent: respondent.id
+                }
+                .sign(&secrets.secret)
             );
             let (text, html) = email_bodies(&survey, &url, &unsubscribe);
             mailer::send(
@@ -155,11 +170,16 @@ async fn attempt(state: &AppState, client: &reqwest::Client, send: &SurveySend) 
                 },
             )
             .await
-            .map_err(|e| Attempt { error: e.message, permanent: e.permanent })
+            .map_err(|e| Attempt {
+                error: e.message,
+                permanent: e.permanent,
+            })
         }
         SendChannel::Sms | SendChannel::Kakao => {
             let Some(hook) = &secrets.webhook else {
-                return Err(permanent("no message webhook configured (--sms-webhook-url)"));
+                return Err(permanent(
+                    "no message webhook configured (--sms-webhook-url)",
+                ));
             };
             let Some(phone) = &respondent.phone else {
                 return Err(permanent("the respondent has no phone number"));
@@ -180,7 +200,10 @@ async fn attempt(state: &AppState, client: &reqwest::Client, send: &SurveySend) 
                 ],
             )
             .await
-            .map_err(|e| Attempt { error: e.message, permanent: e.permanent })
+            .map_err(|e| Attempt {
+                error: e.message,
+                permanent: e.permanent,
+            })
         }
     }
 }
@@ -188,7 +211,10 @@ async fn attempt(state: &AppState, client: &reqwest::Client, send: &SurveySend) 
 fn store_failure(e: StoreError) -> Attempt {
     match e {
         StoreError::NotFound { .. } => permanent(e.to_string()),
-        other => Attempt { error: other.to_string(), permanent: false },
+        other => Attempt {
+            error: other.to_string(),
+            permanent: false,
+        },
     }
 }
 
@@ -203,7 +229,11 @@ fn email_bodies(survey: &Survey, url: &str, unsubscribe: &str) -> (String, Strin
         survey.question(Lang::En)
     );
     text.push('\n');
-    let colour = survey.branding.colour.as_ref().map_or("#1f6feb", |c| c.as_str());
+    let colour = survey
+        .branding
+        .colour
+        .as_ref()
+        .map_or("#1f6feb", |c| c.as_str());
     let mut scores = String::new();
     for v in min..=max {
         scores.push_str(&format!(

@@ -96,15 +96,26 @@ pub enum Grant {
 impl Grant {
     fn encode(&self) -> [u8; PAYLOAD_LEN] {
         let (purpose, a, b, c, channel) = match *self {
-            Grant::Answer { survey, respondent, nonce, channel } => {
-                (1u8, survey.as_uuid(), respondent.as_uuid(), nonce, channel)
-            }
-            Grant::Unsubscribe { respondent } => {
-                (2, Uuid::nil(), respondent.as_uuid(), Uuid::nil(), Channel::Email)
-            }
-            Grant::FollowUp { survey, answer } => {
-                (3, survey.as_uuid(), Uuid::nil(), answer.as_uuid(), Channel::Web)
-            }
+            Grant::Answer {
+                survey,
+                respondent,
+                nonce,
+                channel,
+            } => (1u8, survey.as_uuid(), respondent.as_uuid(), nonce, channel),
+            Grant::Unsubscribe { respondent } => (
+                2,
+                Uuid::nil(),
+                respondent.as_uuid(),
+                Uuid::nil(),
+                Channel::Email,
+            ),
+            Grant::FollowUp { survey, answer } => (
+                3,
+                survey.as_uuid(),
+                Uuid::nil(),
+                answer.as_uuid(),
+                Channel::Web,
+            ),
         };
         let mut out = [0u8; PAYLOAD_LEN];
         out[0] = VERSION;
@@ -130,8 +141,13 @@ impl Grant {
                 nonce: c,
                 channel,
             }),
-            2 => Some(Grant::Unsubscribe { respondent: RespondentId::from_uuid(b) }),
-            3 => Some(Grant::FollowUp { survey: SurveyId::from_uuid(a), answer: AnswerId::from_uuid(c) }),
+            2 => Some(Grant::Unsubscribe {
+                respondent: RespondentId::from_uuid(b),
+            }),
+            3 => Some(Grant::FollowUp {
+                survey: SurveyId::from_uuid(a),
+                answer: AnswerId::from_uuid(c),
+            }),
             _ => None,
         }
     }
@@ -157,7 +173,10 @@ impl Grant {
         let (payload, mac) = bytes.split_at(PAYLOAD_LEN);
         let expected = secret.mac(payload);
         // Constant time: the comparison does not stop at the first differing byte.
-        let diff = expected[..MAC_LEN].iter().zip(mac).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+        let diff = expected[..MAC_LEN]
+            .iter()
+            .zip(mac)
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y));
         if diff != 0 {
             return None;
         }
@@ -178,7 +197,10 @@ mod tests {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
         // Case 6: a key longer than the block is hashed first.
-        let mac = hmac_sha256(&[0xaa; 131], b"Test Using Larger Than Block-Size Key - Hash Key First");
+        let mac = hmac_sha256(
+            &[0xaa; 131],
+            b"Test Using Larger Than Block-Size Key - Hash Key First",
+        );
         assert_eq!(
             hex(&mac),
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
@@ -204,9 +226,14 @@ mod tests {
         assert_eq!(Grant::verify(&token, &other), None);
         let mut chars: Vec<char> = token.chars().collect();
         chars[10] = if chars[10] == 'A' { 'B' } else { 'A' };
-        assert_eq!(Grant::verify(&chars.into_iter().collect::<String>(), &secret), None);
+        assert_eq!(
+            Grant::verify(&chars.into_iter().collect::<String>(), &secret),
+            None
+        );
         assert_eq!(Grant::verify("garbage", &secret), None);
-        let unsub = Grant::Unsubscribe { respondent: RespondentId::new() };
+        let unsub = Grant::Unsubscribe {
+            respondent: RespondentId::new(),
+        };
         assert_eq!(Grant::verify(&unsub.sign(&secret), &secret), Some(unsub));
         assert!(format!("{secret:?}").contains("***"));
     }

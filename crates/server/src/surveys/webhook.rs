@@ -18,8 +18,8 @@ pub struct WebhookError {
 /// Fills the template: every `{{name}}` inside a JSON string value is replaced by the value of
 /// `name`, so values are escaped by the JSON encoder, never spliced into JSON text.
 pub fn render(template: &str, values: &[(&str, &str)]) -> Result<Value, String> {
-    let mut doc: Value =
-        serde_json::from_str(template).map_err(|e| format!("the webhook template is not JSON: {e}"))?;
+    let mut doc: Value = serde_json::from_str(template)
+        .map_err(|e| format!("the webhook template is not JSON: {e}"))?;
     fill(&mut doc, values);
     Ok(doc)
 }
@@ -44,8 +44,10 @@ pub async fn send(
     send_id: &str,
     values: &[(&str, &str)],
 ) -> Result<(), WebhookError> {
-    let body = render(&config.template, values)
-        .map_err(|message| WebhookError { message, permanent: true })?;
+    let body = render(&config.template, values).map_err(|message| WebhookError {
+        message,
+        permanent: true,
+    })?;
     let mut request = client
         .post(&config.url)
         .timeout(config.timeout)

@@ -1,0 +1,337 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use cxmap_domain::{ClientId, Comment, Journey, JourneyId, Role, ShareId, UserId, Version};
+use cxmap_store::{
+    ChangeFeed, CollabStore, OpLogEntry, Session, Share, StoreError, StoreResult, TokenHash, User,
+    strongest_role,
+};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use crate::accounts::{corrupt, user_from_row};
+use crate::{SqliteStore, from_doc, map_err, to_doc};
+
+fn share_from_row(row: &SqliteRow) -> StoreResult<Share> {
+    Ok(Share {
+        id: ShareId::from_uuid(row.try_get("id").map_err(corrupt)?),
+        journey_id: JourneyId::from_uuid(row.try_get("journey_id").map_err(corrupt)?),
+        role: row
+            .try_get::<String, _>("role")
+            .map_err(corrupt)?
+            .parse::<Role>()
+            .map_err(corrupt)?,
+        token_hash: TokenHash(row.try_get("token_hash").map_err(corrupt)?),
+        created_by: UserId::from_uuid(row.try_get("created_by").map_err(corrupt)?),
+        created_at: row.try_get("created_at").map_err(corrupt)?,
+        expires_at: row.try_get("expires_at").map_err(corrupt)?,
+        revoked_at: row.try_get("revoked_at").map_err(corrupt)?,
+    })
+}
+
+fn entry_from_row(row: &SqliteRow) -> StoreResult<OpLogEntry> {
+    Ok(OpLogEntry {
+        journey_id: JourneyId::from_uuid(row.try_get("journey_id").map_err(corrupt)?),
+        version: Version(row.try_get("version").map_err(corrupt)?),
+        client_id: ClientId::from_uuid(row.try_get("client_id").map_err(corrupt)?),
+        client_seq: row.try_get("client_seq").map_err(corrupt)?,
+        user_id: UserId::from_uuid(row.try_get("user_id").map_err(corrupt)?),
+        ops: from_doc(&row.try_get::<String, _>("ops").map_err(corrupt)?)?,
+        created_at: row.try_get("created_at").map_err(corrupt)?,
+    })
+}
+
+/// `SELECT <every share column> FROM shares <rest>`, as one static string.
+macro_rules! select_shares {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, journey_id, role, token_hash, created_by, created_at, expires_at, revoked_at \
+             FROM shares ",
+            $rest
+        )
+    };
+}
+
+#[async_trait]
+impl CollabStore for SqliteStore {
+    async fn create_session(&self, session: &Session) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sessions (hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&session.hash.0)
+        .bind(session.user_id.as_uuid())
+        .bind(&session.csrf)
+        .bind(session.created_at)
+        .bind(session.expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn session(
+        &self,
+        hash: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<(Session, User)>> {
+        let Some(row) = sqlx::query(
+            "SELECT s.hash, s.csrf, s.created_at AS s_created, s.expires_at, \
+                    u.id, u.email, u.name, u.created_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.hash = $1 AND s.expires_at > $2",
+        )
+        .bind(&hash.0)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        else {
+            return Ok(None);
+        };
+        let user = user_from_row(&row)?;
+        let session = Session {
+            hash: TokenHash(row.try_get("hash").map_err(corrupt)?),
+            user_id: user.id,
+            csrf: row.try_get("csrf").map_err(corrupt)?,
+            created_at: row.try_get("s_created").map_err(corrupt)?,
+            expires_at: row.try_get("expires_at").map_err(corrupt)?,
+        };
+        Ok(Some((session, user)))
+    }
+
+    async fn delete_session(&self, hash: &TokenHash) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE hash = $1")
+            .bind(&hash.0)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn create_share(&self, share: &Share) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO shares (id, journey_id, role, token_hash, created_by, created_at, expires_at, revoked_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(share.id.as_uuid())
+        .bind(share.journey_id.as_uuid())
+        .bind(share.role.as_str())
+        .bind(&share.token_hash.0)
+        .bind(share.created_by.as_uuid())
+        .bind(share.created_at)
+        .bind(share.expires_at)
+        .bind(share.revoked_at)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn shares(&self, journey: JourneyId) -> StoreResult<Vec<Share>> {
+        sqlx::query(select_shares!(
+            "WHERE journey_id = $1 ORDER BY created_at DESC, id DESC"
+        ))
+        .bind(journey.as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(share_from_row)
+        .collect()
+    }
+
+    async fn share_by_token(&self, hash: &TokenHash) -> StoreResult<Option<Share>> {
+        sqlx::query(select_shares!("WHERE token_hash = $1"))
+            .bind(&hash.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+            .as_ref()
+            .map(share_from_row)
+            .transpose()
+    }
+
+    async fn revoke_share(
+        &self,
+        journey: JourneyId,
+        id: ShareId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE shares SET revoked_at = coalesce(revoked_at, $3) WHERE id = $1 AND journey_id = $2",
+        )
+        .bind(id.as_uuid())
+        .bind(journey.as_uuid())
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::not_found("share link", id));
+        }
+        Ok(())
+    }
+
+    async fn grant_share(&self, share: ShareId, user: UserId) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO share_grants (share_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(share.as_uuid())
+        .bind(user.as_uuid())
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn share_role(
+        &self,
+        journey: JourneyId,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Role>> {
+        let roles: Vec<String> = sqlx::query_scalar(
+            "SELECT s.role FROM share_grants g JOIN shares s ON s.id = g.share_id \
+             WHERE g.user_id = $1 AND s.journey_id = $2 AND s.revoked_at IS NULL \
+               AND (s.expires_at IS NULL OR s.expires_at > $3)",
+        )
+        .bind(user.as_uuid())
+        .bind(journey.as_uuid())
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        strongest_role(&roles)
+    }
+
+    async fn set_mentions(&self, comment: &Comment) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        sqlx::query("DELETE FROM comment_mentions WHERE comment_id = $1")
+            .bind(comment.id.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        for user in &comment.mentions {
+            sqlx::query(
+                "INSERT INTO comment_mentions (comment_id, user_id, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(comment.id.as_uuid())
+            .bind(user.as_uuid())
+            .bind(comment.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn mentions_of(&self, user: UserId, limit: i64) -> StoreResult<Vec<Comment>> {
+        let docs: Vec<String> = sqlx::query_scalar(
+            "SELECT c.doc FROM comment_mentions m JOIN comments c ON c.id = m.comment_id \
+             WHERE m.user_id = $1 ORDER BY m.created_at DESC, c.id DESC LIMIT $2",
+        )
+        .bind(user.as_uuid())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        docs.iter().map(|d| from_doc(d)).collect()
+    }
+
+    async fn commit_ops(
+        &self,
+        journey: &Journey,
+        expected: Version,
+        entries: &[OpLogEntry],
+    ) -> StoreResult<()> {
+        journey.validate()?;
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let done = sqlx::query(
+            "UPDATE journeys SET doc = $3, version = $4, updated_at = $5 WHERE id = $1 AND version = $2",
+        )
+        .bind(journey.id.as_uuid())
+        .bind(expected.0)
+        .bind(to_doc(journey)?)
+        .bind(journey.version.0)
+        .bind(journey.updated_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() != 1 {
+            let actual: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM journeys WHERE id = $1")
+                    .bind(journey.id.as_uuid())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+            return Err(match actual {
+                None => StoreError::not_found("journey", journey.id),
+                Some(actual) => StoreError::VersionConflict {
+                    expected,
+                    actual: Version(actual),
+                },
+            });
+        }
+        for entry in entries {
+            sqlx::query(
+                "INSERT INTO journey_ops (journey_id, version, client_id, client_seq, user_id, ops, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(entry.journey_id.as_uuid())
+            .bind(entry.version.0)
+            .bind(entry.client_id.as_uuid())
+            .bind(entry.client_seq)
+            .bind(entry.user_id.as_uuid())
+            .bind(to_doc(&entry.ops)?)
+            .bind(entry.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn ops_since(
+        &self,
+        journey: JourneyId,
+        since: Version,
+        limit: i64,
+    ) -> StoreResult<Vec<OpLogEntry>> {
+        sqlx::query(
+            "SELECT journey_id, version, client_id, client_seq, user_id, ops, created_at \
+             FROM journey_ops WHERE journey_id = $1 AND version > $2 ORDER BY version LIMIT $3",
+        )
+        .bind(journey.as_uuid())
+        .bind(since.0)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(entry_from_row)
+        .collect()
+    }
+
+    async fn committed_version(
+        &self,
+        journey: JourneyId,
+        client: ClientId,
+        seq: i64,
+    ) -> StoreResult<Option<Version>> {
+        let version: Option<i64> = sqlx::query_scalar(
+            "SELECT version FROM journey_ops WHERE journey_id = $1 AND client_id = $2 AND client_seq = $3",
+        )
+        .bind(journey.as_uuid())
+        .bind(client.as_uuid())
+        .bind(seq)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(version.map(Version))
+    }
+
+    async fn change_feed(&self) -> StoreResult<Option<ChangeFeed>> {
+        // One process owns an SQLite file: its own broadcasts reach every socket.
+        Ok(None)
+    }
+}
