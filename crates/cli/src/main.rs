@@ -313,6 +313,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             .body_limit
             .unwrap_or(ServerConfig::default().body_limit),
         demo_user: None,
+        web_dir: std::env::var_os("CXMAP_WEB_DIR").map(std::path::PathBuf::from),
         ..ServerConfig::default()
     };
     match cli.command {

@@ -55,6 +55,8 @@ pub struct ServerConfig {
     pub surveys: surveys::SurveyConfig,
     /// Sign-ups, sign-ins and share-link openings allowed per client address and minute.
     pub auth_per_minute: u32,
+    /// Serve `/app` from this directory instead of the embedded build (developing `web/`).
+    pub web_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -67,6 +69,7 @@ impl Default for ServerConfig {
             links: LinkConfig::default(),
             surveys: surveys::SurveyConfig::default(),
             auth_per_minute: 30,
+            web_dir: None,
         }
     }
 }
