@@ -26,6 +26,7 @@ pub async fn run(url: &str, addr: &str, mut config: ServerConfig) -> Result<(), 
         .await
         .map_err(io_err(Path::new(addr)))?;
     println!("cxmap demo: http://{addr}  (sign in as {DEMO_EMAIL} / demo)");
+    println!("Editor: http://{addr}/app/");
     println!("API token: {token}");
     let state = AppState::new(store, config);
     cxmap_server::serve(listener, state, cxmap_server::shutdown_signal())

@@ -1,5 +1,6 @@
-//! Ready-made journeys from the seed articles: the Korean online-shopping journey and an
-//! English B2B SaaS journey. The demo seeds them; the editor offers them as templates.
+//! Ready-made journeys from the seed articles: the Korean online-shopping journey, an English
+//! B2B SaaS journey and the four focused seed journeys (purchase, inquiry/complaint, usage support,
+//! review) in Korean or English. The demo seeds them; the editor offers them as templates.
 
 use chrono::{DateTime, Utc};
 
@@ -454,6 +455,391 @@ pub fn b2b_saas(project_id: ProjectId, now: DateTime<Utc>) -> Journey {
     j
 }
 
+/// The four focused journeys the seed article names as the key touchpoint moments.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeedJourney {
+    /// 제품/서비스 구매: the moment of buying.
+    Purchase,
+    /// 문의/불만 처리: handling an inquiry or complaint.
+    InquiryComplaint,
+    /// 제품/서비스 사용 지원: supporting use after the purchase.
+    UsageSupport,
+    /// 리뷰 및 평가: reviews and ratings.
+    Review,
+}
+
+/// One line of a seed journey: Korean and English text side by side.
+struct Bilingual<'a>(&'a str, &'a str);
+
+impl<'a> Bilingual<'a> {
+    fn pick(&self, lang: crate::journey::Lang) -> &'a str {
+        match lang {
+            crate::journey::Lang::Ko => self.0,
+            crate::journey::Lang::En => self.1,
+        }
+    }
+}
+
+/// (name, channel, category, emotion, moment of truth)
+type SeedTouchpoint<'a> = (Bilingual<'a>, Bilingual<'a>, TouchpointCategory, i64, bool);
+
+struct SeedSpec<'a> {
+    title: Bilingual<'a>,
+    goal: Bilingual<'a>,
+    stages: &'a [(Bilingual<'a>, &'a [SeedTouchpoint<'a>])],
+}
+
+const fn b<'a>(ko: &'a str, en: &'a str) -> Bilingual<'a> {
+    Bilingual(ko, en)
+}
+
+const PURCHASE: SeedSpec<'static> = SeedSpec {
+    title: b("제품/서비스 구매", "Buying the product"),
+    goal: b(
+        "구매 과정의 품질과 경험을 높인다",
+        "Make buying easy and trustworthy",
+    ),
+    stages: &[
+        (
+            b("탐색", "Explore"),
+            &[
+                (
+                    b("SNS 광고", "Social ad"),
+                    b("인스타그램", "Instagram"),
+                    Digital,
+                    1,
+                    false,
+                ),
+                (
+                    b("웹사이트 방문", "Website visit"),
+                    b("웹", "Web"),
+                    Digital,
+                    0,
+                    false,
+                ),
+            ],
+        ),
+        (
+            b("선택", "Choose"),
+            &[
+                (
+                    b("상품 상세 페이지", "Product page"),
+                    b("웹", "Web"),
+                    Digital,
+                    0,
+                    false,
+                ),
+                (
+                    b("매장 상담", "In-store advice"),
+                    b("매장", "Store"),
+                    Human,
+                    1,
+                    false,
+                ),
+            ],
+        ),
+        (
+            b("결제", "Pay"),
+            &[
+                (
+                    b("장바구니·결제", "Cart and checkout"),
+                    b("웹", "Web"),
+                    Digital,
+                    -1,
+                    true,
+                ),
+                (
+                    b("주문 확인 메일", "Order confirmation"),
+                    b("이메일", "E-mail"),
+                    Digital,
+                    1,
+                    false,
+                ),
+            ],
+        ),
+        (
+            b("수령", "Receive"),
+            &[
+                (
+                    b("배송 조회", "Delivery tracking"),
+                    b("앱", "App"),
+                    Digital,
+                    0,
+                    false,
+                ),
+                (
+                    b("상품 수령·개봉", "Unboxing"),
+                    b("택배", "Parcel"),
+                    Physical,
+                    2,
+                    true,
+                ),
+            ],
+        ),
+    ],
+};
+
+const INQUIRY_COMPLAINT: SeedSpec<'static> = SeedSpec {
+    title: b("문의/불만 처리", "Inquiry and complaint handling"),
+    goal: b(
+        "불만을 빠르고 친절하게 해결한다",
+        "Resolve complaints quickly and kindly",
+    ),
+    stages: &[
+        (
+            b("문제 발생", "Problem"),
+            &[
+                (
+                    b("문제 인지", "Noticing the problem"),
+                    b("제품", "Product"),
+                    Physical,
+                    -2,
+                    false,
+                ),
+                (
+                    b("FAQ 검색", "FAQ search"),
+                    b("웹", "Web"),
+                    Digital,
+                    -1,
+                    false,
+                ),
+            ],
+        ),
+        (
+            b("문의 접수", "Contact"),
+            &[
+                (
+                    b("채팅 상담", "Chat"),
+                    b("카카오톡", "KakaoTalk"),
+                    Human,
+                    -1,
+                    false,
+                ),
+                (
+                    b("전화 문의", "Phone call"),
+                    b("콜센터", "Call centre"),
+                    Human,
+                    -1,
+                    true,
+                ),
+            ],
+        ),
+        (
+            b("해결", "Resolution"),
+            &[
+                (
+                    b("교환·환불 처리", "Exchange or refund"),
+                    b("웹", "Web"),
+                    Digital,
+                    0,
+                    true,
+                ),
+                (
+                    b("처리 결과 안내", "Outcome notice"),
+                    b("문자", "SMS"),
+                    Digital,
+                    1,
+                    false,
+                ),
+            ],
+        ),
+        (
+            b("사후 관리", "Follow-up"),
+            &[(
+                b("만족도 조사", "Satisfaction survey"),
+                b("이메일", "E-mail"),
+                Digital,
+                1,
+                false,
+            )],
+        ),
+    ],
+};
+
+const USAGE_SUPPORT: SeedSpec<'static> = SeedSpec {
+    title: b("제품/서비스 사용 지원", "Usage support"),
+    goal: b(
+        "사용 중 문제를 스스로 또는 빠르게 해결하게 돕는다",
+        "Help customers succeed with the product",
+    ),
+    stages: &[
+        (
+            b("시작하기", "Getting started"),
+            &[
+                (
+                    b("설치·설정 안내", "Setup guide"),
+                    b("앱", "App"),
+                    Digital,
+                    0,
+                    true,
+                ),
+                (
+                    b("환영 메일", "Welcome e-mail"),
+                    b("이메일", "E-mail"),
+                    Digital,
+                    1,
+                    false,
+                ),
+            ],
+        ),
+        (
+            b("사용", "Use"),
+            &[
+                (
+                    b("도움말 센터", "Help centre"),
+                    b("웹", "Web"),
+                    Digital,
+                    0,
+                    false,
+                ),
+                (
+                    b("사용법 영상", "How-to video"),
+                    b("유튜브", "YouTube"),
+                    Digital,
+                    1,
+                    false,
+                ),
+            ],
+        ),
+        (
+            b("문제 해결", "Troubleshooting"),
+            &[
+                (
+                    b("원격 지원", "Remote support"),
+                    b("상담원", "Agent"),
+                    Human,
+                    -1,
+                    true,
+                ),
+                (
+                    b("방문 수리", "On-site repair"),
+                    b("서비스 기사", "Technician"),
+                    Physical,
+                    -1,
+                    false,
+                ),
+            ],
+        ),
+        (
+            b("숙련", "Mastery"),
+            &[(
+                b("활용 팁 뉴스레터", "Tips newsletter"),
+                b("이메일", "E-mail"),
+                Digital,
+                1,
+                false,
+            )],
+        ),
+    ],
+};
+
+const REVIEW: SeedSpec<'static> = SeedSpec {
+    title: b("리뷰 및 평가", "Reviews and ratings"),
+    goal: b(
+        "만족한 고객이 리뷰를 남기고 잠재 고객이 신뢰하게 한다",
+        "Turn happy customers into reviews others trust",
+    ),
+    stages: &[
+        (
+            b("요청", "Ask"),
+            &[(
+                b("리뷰 요청 알림", "Review request"),
+                b("앱 푸시", "Push"),
+                Digital,
+                0,
+                false,
+            )],
+        ),
+        (
+            b("작성", "Write"),
+            &[
+                (
+                    b("별점·후기 작성", "Rating and review form"),
+                    b("앱", "App"),
+                    Digital,
+                    0,
+                    true,
+                ),
+                (
+                    b("사진 리뷰 적립금", "Photo review reward"),
+                    b("앱", "App"),
+                    Digital,
+                    1,
+                    false,
+                ),
+            ],
+        ),
+        (
+            b("공유", "Share"),
+            &[
+                (
+                    b("리뷰 노출", "Review shown to shoppers"),
+                    b("상품 페이지", "Product page"),
+                    Digital,
+                    1,
+                    false,
+                ),
+                (
+                    b("SNS 공유", "Social share"),
+                    b("인스타그램", "Instagram"),
+                    Digital,
+                    1,
+                    false,
+                ),
+            ],
+        ),
+        (
+            b("응답", "Respond"),
+            &[(
+                b("판매자 답글", "Seller reply"),
+                b("상품 페이지", "Product page"),
+                Human,
+                1,
+                true,
+            )],
+        ),
+    ],
+};
+
+/// A seed journey in Korean or English.
+pub fn seed_journey(
+    which: SeedJourney,
+    lang: crate::journey::Lang,
+    project_id: ProjectId,
+    now: DateTime<Utc>,
+) -> Journey {
+    let spec = match which {
+        SeedJourney::Purchase => &PURCHASE,
+        SeedJourney::InquiryComplaint => &INQUIRY_COMPLAINT,
+        SeedJourney::UsageSupport => &USAGE_SUPPORT,
+        SeedJourney::Review => &REVIEW,
+    };
+    let mut journey = Journey::new(project_id, title(spec.title.pick(lang)), now);
+    journey.goal = Text::parse(spec.goal.pick(lang)).unwrap_or_default();
+    journey.stages = spec
+        .stages
+        .iter()
+        .map(|(name, touchpoints)| {
+            let mut stage = Stage::named(title(name.pick(lang)));
+            stage.touchpoints = touchpoints
+                .iter()
+                .map(|(name, channel, category, emotion, moment_of_truth)| {
+                    let mut tp = Touchpoint::named(title(name.pick(lang)));
+                    tp.channel = Text::parse(channel.pick(lang)).unwrap_or_default();
+                    tp.category = *category;
+                    tp.emotion = Emotion::parse(*emotion).unwrap_or_default();
+                    tp.moment_of_truth = *moment_of_truth;
+                    tp
+                })
+                .collect();
+            stage
+        })
+        .collect();
+    journey
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -470,6 +856,30 @@ mod tests {
             assert!(j.opportunities.iter().all(|o| o.touchpoint_id.is_some()));
             assert!(j.touchpoints().all(|(_, tp)| tp.name.as_str() != "?"));
         }
+        for which in [
+            SeedJourney::Purchase,
+            SeedJourney::InquiryComplaint,
+            SeedJourney::UsageSupport,
+            SeedJourney::Review,
+        ] {
+            for lang in [crate::journey::Lang::Ko, crate::journey::Lang::En] {
+                let j = seed_journey(which, lang, ProjectId::new(), Utc::now());
+                j.validate().unwrap();
+                assert!(j.stages.len() >= 4, "{which:?}");
+                assert!(
+                    j.touchpoints().any(|(_, tp)| tp.moment_of_truth),
+                    "{which:?}"
+                );
+                assert!(j.touchpoints().all(|(_, tp)| tp.name.as_str() != "?"));
+            }
+        }
+        let ko = seed_journey(
+            SeedJourney::Review,
+            crate::journey::Lang::Ko,
+            ProjectId::new(),
+            Utc::now(),
+        );
+        assert_eq!(ko.title.as_str(), "리뷰 및 평가");
         let retail = retail_online_shopping(ProjectId::new(), Utc::now());
         let names: Vec<_> = retail.stages.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(

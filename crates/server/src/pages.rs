@@ -75,8 +75,9 @@ main{{padding:24px;max-width:1600px;margin:auto}} h1{{margin-top:0}} .card{{back
 table{{border-collapse:collapse;width:100%;font-size:14px}} th,td{{border-bottom:1px solid #e4e7eb;padding:6px 8px;text-align:left;vertical-align:top}} th{{background:#f0f4f8}}
 .badge{{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;background:#fde68a}} .muted{{color:#616e7c}}
 .exports a{{margin-right:12px}}
-</style></head><body><header><a href="/">cxmap</a><span class="muted">{tagline}</span><nav><a href="?lang=ko">한국어</a><a href="?lang=en">English</a><a href="/api/docs">API</a></nav></header><main>{body}</main></body></html>"#,
+</style></head><body><header><a href="/">cxmap</a><span class="muted">{tagline}</span><nav><a href="/app/">{editor}</a><a href="?lang=ko">한국어</a><a href="?lang=en">English</a><a href="/api/docs">API</a></nav></header><main>{body}</main></body></html>"#,
         title = escape(title),
+        editor = t(lang, "편집기 열기", "Open the editor"),
         tagline = t(
             lang,
             "살아 있는 고객 여정 지도",

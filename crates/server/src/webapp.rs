@@ -40,7 +40,11 @@ async fn file(State(state): State<AppState>, Path(path): Path<String>) -> Respon
 /// A file of the built app: from `web_dir` when configured, else embedded.
 async fn read(state: &AppState, path: &str) -> Option<Cow<'static, [u8]>> {
     match &state.config.web_dir {
-        Some(dir) if !path.split('/').any(|part| part == ".." || part.starts_with('.')) => {
+        Some(dir)
+            if !path
+                .split('/')
+                .any(|part| part == ".." || part.starts_with('.')) =>
+        {
             tokio::fs::read(dir.join(path)).await.ok().map(Cow::Owned)
         }
         Some(_) => None,
@@ -64,7 +68,9 @@ async fn asset(state: &AppState, path: &str) -> Response {
     } else {
         "no-cache"
     };
-    let mime = mime_guess::from_path(path).first_or_octet_stream().to_string();
+    let mime = mime_guess::from_path(path)
+        .first_or_octet_stream()
+        .to_string();
     let mut response = data.into_owned().into_response();
     let headers = response.headers_mut();
     if let Ok(mime) = HeaderValue::from_str(&mime) {
@@ -78,6 +84,9 @@ async fn asset(state: &AppState, path: &str) -> Response {
              connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
         ),
     );
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     response
 }

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use cxmap_domain::ops::JourneyPatch;
 use cxmap_domain::{
     Journey, JourneyId, JourneyKind, JourneyOp, Lang, ProjectId, Role, Text, Title, Version,
-    templates,
+    templates::{self, SeedJourney},
 };
 use cxmap_store::JourneySummary;
 use serde::Deserialize;
@@ -58,6 +58,14 @@ pub enum Template {
     RetailOnlineShopping,
     /// The English B2B SaaS journey.
     B2bSaas,
+    /// The seed article's purchase moment (in `lang`).
+    Purchase,
+    /// The seed article's inquiry/complaint handling (in `lang`).
+    InquiryComplaint,
+    /// The seed article's usage support (in `lang`).
+    UsageSupport,
+    /// The seed article's reviews and ratings (in `lang`).
+    Review,
 }
 
 /// A new journey.
@@ -117,6 +125,14 @@ pub async fn create_journey(
         ),
         Template::RetailOnlineShopping => templates::retail_online_shopping(id, now),
         Template::B2bSaas => templates::b2b_saas(id, now),
+        Template::Purchase => templates::seed_journey(SeedJourney::Purchase, body.lang, id, now),
+        Template::InquiryComplaint => {
+            templates::seed_journey(SeedJourney::InquiryComplaint, body.lang, id, now)
+        }
+        Template::UsageSupport => {
+            templates::seed_journey(SeedJourney::UsageSupport, body.lang, id, now)
+        }
+        Template::Review => templates::seed_journey(SeedJourney::Review, body.lang, id, now),
     };
     if let Some(title) = body.title {
         journey.title = title;
