@@ -130,7 +130,7 @@ impl EventMapper {
             .iter()
             .filter(|r| journey.touchpoint(r.touchpoint_id).is_some())
             .collect();
-        rules.sort_by(|a, b| (a.created_at, a.id).cmp(&(b.created_at, b.id)));
+        rules.sort_by_key(|r| (r.created_at, r.id));
         let mut mapper = Self::default();
         for rule in rules {
             match rule.kind {

@@ -155,10 +155,7 @@ async fn json_and_ndjson_batches_are_stored() {
     assert_eq!(dfg["events"], 4);
     assert_eq!(dfg["cases"], 2);
     assert_eq!(dfg["start"]["광고 클릭"], 2);
-    assert_eq!(
-        dfg["edges"][0]["mean_seconds"].as_f64().unwrap() > 0.0,
-        true
-    );
+    assert!(dfg["edges"][0]["mean_seconds"].as_f64().unwrap() > 0.0);
 
     let r = app
         .post("/api/v1/events")

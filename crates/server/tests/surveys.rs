@@ -607,8 +607,11 @@ async fn without_an_smtp_server_sends_are_retried_then_marked_failed() {
     );
 }
 
+/// (the request's signature header, its JSON body)
+type Delivery = (Option<String>, Value);
+
 #[derive(Clone, Default)]
-struct Received(Arc<Mutex<Vec<(Option<String>, Value)>>>);
+struct Received(Arc<Mutex<Vec<Delivery>>>);
 
 async fn webhook_receiver(fail_first: usize) -> (SocketAddr, Received) {
     let received = Received::default();

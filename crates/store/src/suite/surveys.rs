@@ -45,7 +45,7 @@ fn respondent(workspace: WorkspaceId, customer: &str) -> Respondent {
         id: RespondentId::new(),
         workspace_id: workspace,
         customer_id: CustomerId::parse(customer).unwrap(),
-        email: Some(Email::parse(&format!("{customer}@example.com")).unwrap()),
+        email: Some(Email::parse(format!("{customer}@example.com")).unwrap()),
         phone: None,
         segment: Some(Title::parse("VIP").unwrap()),
         lifecycle_stage: Some(Title::parse("active").unwrap()),
