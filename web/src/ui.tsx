@@ -33,7 +33,7 @@ export function LangSwitch() {
       title={lang() === 'ko' ? 'Switch to English' : '한국어로 보기'}
       onClick={() => setLang(lang() === 'ko' ? 'en' : 'ko')}
     >
-      <span aria-hidden="true">🌐</span> {t('lang_switch')}
+      {t('lang_switch')}
     </button>
   );
 }

@@ -190,12 +190,12 @@ export function EditorPage({ journeyId, me }: { journeyId: string; me: Me }) {
             onCommit={(v) => commit([{ op: 'update_journey', patch: { title: v } }])} />
         ) : <span class="muted">{t('loading')}</span>}
         {status}
-        {role && readOnly && <span class="badge ro" data-testid="readonly-badge">🔒 {t('read_only')} · {t(`role_${role}` as Key)}</span>}
+        {role && readOnly && <span class="badge ro" data-testid="readonly-badge">{t('read_only')} · {t(`role_${role}` as Key)}</span>}
       </Header>
       <div class="toolbar">
         <div class="tabs" role="tablist">
-          <button role="tab" aria-selected={view === 'map'} class={`tab ${view === 'map' ? 'on' : ''}`} onClick={() => setView('map')}>🗺 {t('map')}</button>
-          <button role="tab" aria-selected={view === 'audit'} class={`tab ${view === 'audit' ? 'on' : ''}`} data-testid="tab-audit" onClick={() => setView('audit')}>▦ {t('audit')}</button>
+          <button role="tab" aria-selected={view === 'map'} class={`tab ${view === 'map' ? 'on' : ''}`} onClick={() => setView('map')}>{t('map')}</button>
+          <button role="tab" aria-selected={view === 'audit'} class={`tab ${view === 'audit' ? 'on' : ''}`} data-testid="tab-audit" onClick={() => setView('audit')}>{t('audit')}</button>
         </div>
         <div class="toolbar-right">
           {!readOnly && (
@@ -206,12 +206,12 @@ export function EditorPage({ journeyId, me }: { journeyId: string; me: Me }) {
             </>
           )}
           <div class="menu-anchor">
-            <button class="btn ghost small" data-testid="export" onClick={() => setExportOpen(!exportOpen)}>⤓ {t('export')}</button>
+            <button class="btn ghost small" data-testid="export" onClick={() => setExportOpen(!exportOpen)}>{t('export')} ▾</button>
             {exportOpen && <ExportMenu journeyId={journeyId} onClose={() => setExportOpen(false)} />}
           </div>
-          {role === 'owner' && <button class="btn ghost small" data-testid="open-share" onClick={() => setDialog('share')}>🔗 {t('share')}</button>}
-          {workspace && <button class="btn ghost small" data-testid="open-members-editor" onClick={() => setDialog('members')}>👥 {t('members')}</button>}
-          <button class="btn ghost small" data-testid="open-help" onClick={() => setDialog('help')} title={t('help')}>⌨ ?</button>
+          {role === 'owner' && <button class="btn ghost small" data-testid="open-share" onClick={() => setDialog('share')}>{t('share')}</button>}
+          {workspace && <button class="btn ghost small" data-testid="open-members-editor" onClick={() => setDialog('members')}>{t('members')}</button>}
+          <button class="btn ghost small" data-testid="open-help" onClick={() => setDialog('help')} title={t('help')}>?</button>
         </div>
       </div>
       <div class="editor-body">

@@ -66,7 +66,6 @@ const EMO_COLORS: Record<string, string> = {
   '1': '#65a30d',
   '2': '#16a34a',
 };
-const EMO_FACE: Record<string, string> = { '-2': '😣', '-1': '🙁', '0': '😐', '1': '🙂', '2': '😄' };
 
 interface GridProps {
   journey: Journey;
@@ -140,7 +139,7 @@ export function JourneyGrid(p: GridProps) {
   };
 
   const lane = (key: Key, icon: string, cells: any[], cls = '') => [
-    <div class={`lane-label ${cls}`}><span class="lane-icon" aria-hidden="true">{icon}</span>{t(key)}</div>,
+    <div class={`lane-label ${cls}`}><span class={`lane-icon li-${icon}`} aria-hidden="true" />{t(key)}</div>,
     ...cells,
     !p.readOnly && <div class={`lane-end ${cls}`} />,
   ];
@@ -230,7 +229,7 @@ export function JourneyGrid(p: GridProps) {
                     onClick={(e) => {
                       e.stopPropagation();
                       p.commit([{ op: 'remove_stage', id: stage.id }]);
-                    }}>🗑</button>
+                    }}>✕</button>
                 </div>
               )}
             </div>
@@ -243,10 +242,10 @@ export function JourneyGrid(p: GridProps) {
         )}
 
         {/* customer actions */}
-        {listLane('lane_customer_actions', '👣', 'customer_actions', 'tone-action')}
+        {listLane('lane_customer_actions', 'action', 'customer_actions', 'tone-action')}
 
         {/* touchpoints */}
-        {lane('lane_touchpoints', '📍', cols.map((c, ci) => {
+        {lane('lane_touchpoints', 'tp', cols.map((c, ci) => {
           if (!c.tp) {
             const key = 'empty:' + c.stage.id;
             return (
@@ -334,11 +333,11 @@ export function JourneyGrid(p: GridProps) {
           );
         }))}
 
-        {listLane('lane_thoughts', '💭', 'thoughts', 'tone-thought')}
+        {listLane('lane_thoughts', 'thought', 'thoughts', 'tone-thought')}
 
         {/* emotion curve */}
         <div class="lane-label emotion-label">
-          <span><span class="lane-icon" aria-hidden="true">❤️</span>{t('lane_emotion')}</span>
+          <span class="lane-title"><span class="lane-icon li-emotion" aria-hidden="true" />{t('lane_emotion')}</span>
           <span class="emo-scale" aria-hidden="true"><span>+2</span><span>0</span><span>−2</span></span>
         </div>
         <div class="cell emotion-cell" style={{ gridColumn: `span ${Math.max(1, cols.length)}` }}>
@@ -347,11 +346,11 @@ export function JourneyGrid(p: GridProps) {
         </div>
         {!p.readOnly && <div class="lane-end" />}
 
-        {listLane('lane_pain_points', '⚡', 'pain_points', 'tone-pain')}
-        {listLane('lane_gain_points', '✨', 'gain_points', 'tone-gain')}
+        {listLane('lane_pain_points', 'pain', 'pain_points', 'tone-pain')}
+        {listLane('lane_gain_points', 'gain', 'gain_points', 'tone-gain')}
 
         {/* opportunities */}
-        {lane('lane_opportunities', '💡', cols.map((c, ci) => (
+        {lane('lane_opportunities', 'opp', cols.map((c, ci) => (
           <div class={`cell ${c.si % 2 ? 'alt' : ''}`} key={ci}>
             {c.tp && (
               <div class="notes tone-opp">
@@ -364,8 +363,8 @@ export function JourneyGrid(p: GridProps) {
                     <Editable value={o.title} required readOnly={p.readOnly}
                       onCommit={(v) => p.commit([{ op: 'update_opportunity', id: o.id, patch: { title: v } }])} />
                     <div class="opp-meta">
-                      <span title={t('impact')}>▲{o.impact}</span>
-                      <span title={t('effort')}>⏱{o.effort}</span>
+                      <span>{t('impact')} {o.impact}</span>
+                      <span>{t('effort')} {o.effort}</span>
                       <span class={`pill st-${o.status}`}>{t(`st_${o.status}` as Key)}</span>
                       <CommentBadge n={p.commentCounts[o.id]} onClick={() => p.openComments({ kind: 'opportunity', id: o.id })} />
                     </div>
@@ -385,7 +384,7 @@ export function JourneyGrid(p: GridProps) {
         )))}
 
         {/* KPIs */}
-        {lane('lane_kpis', '📊', cols.map((c, ci) => (
+        {lane('lane_kpis', 'kpi', cols.map((c, ci) => (
           <div class={`cell ${c.si % 2 ? 'alt' : ''}`} key={ci}>
             {c.tp && (
               <div class="kpis">
@@ -408,7 +407,7 @@ export function JourneyGrid(p: GridProps) {
         )))}
 
         {/* owners and backstage */}
-        {lane('lane_backstage', '🛠', cols.map((c, ci) => (
+        {lane('lane_backstage', 'back', cols.map((c, ci) => (
           <div class={`cell ${c.si % 2 ? 'alt' : ''}`} key={ci}>
             {c.tp && (
               <div>
@@ -434,7 +433,7 @@ function CommentBadge({ n, onClick }: { n?: number; onClick: () => void }) {
     <button class="comment-badge" title={t('comments')} onClick={(e) => {
       e.stopPropagation();
       onClick();
-    }}>💬 {n}</button>
+    }}><svg width="11" height="11" viewBox="0 0 16 16" aria-hidden="true"><path d="M2 3h12v8H7l-3 3v-3H2z" fill="currentColor" /></svg> {n}</button>
   );
 }
 
@@ -538,7 +537,6 @@ function EmotionCurve(props: {
         >
           <circle cx={p.x} cy={yOf(p.v)} r={16} class="emo-hit" />
           <circle cx={p.x} cy={yOf(p.v)} r={drag?.id === p.tp.id ? 11 : 9} fill={EMO_COLORS[String(p.v)]} class="emo-dot" />
-          <text x={p.x + 14} y={yOf(p.v) + 5} class="emo-face">{EMO_FACE[String(p.v)]}</text>
         </g>
       ))}
     </svg>

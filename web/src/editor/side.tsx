@@ -206,9 +206,9 @@ export function PersonasPanel(p: { journey: Journey; readOnly: boolean; sel: Sel
             </div>
             <div class="persona-desc"><Editable value={per.description} multiline readOnly={ro} placeholder={t('description')} onCommit={(v) => upd({ description: v })} /></div>
             <blockquote class="persona-quote"><Editable value={per.quote} multiline readOnly={ro} placeholder={t('quote')} onCommit={(v) => upd({ quote: v })} /></blockquote>
-            <div class="field-label">🎯 {t('goals')}</div>
+            <div class="field-label">{t('goals')}</div>
             <ListEditor items={per.goals} readOnly={ro} tone="tone-gain" onChange={(v) => upd({ goals: v })} />
-            <div class="field-label">😤 {t('frustrations')}</div>
+            <div class="field-label">{t('frustrations')}</div>
             <ListEditor items={per.frustrations} readOnly={ro} tone="tone-pain" onChange={(v) => upd({ frustrations: v })} />
           </div>
         );

@@ -67,10 +67,7 @@ export function Editable(props: {
       tabIndex={props.readOnly ? undefined : 0}
       role={props.readOnly ? undefined : 'button'}
       aria-label={props.label}
-      onClick={(e) => {
-        e.stopPropagation();
-        start();
-      }}
+      onClick={() => start()}
       onKeyDown={(e) => {
         if (e.key === 'Enter' || e.key === 'F2') {
           e.preventDefault();

@@ -120,7 +120,7 @@ export function HomePage({ me }: { me: Me }) {
         <aside class="home-side">
           <div class="side-head">
             <h2>{t('projects')}</h2>
-            {ws && <button class="btn ghost small" onClick={() => setMembers(true)} data-testid="open-members">👥 {t('members')}</button>}
+            {ws && <button class="btn ghost small" onClick={() => setMembers(true)} data-testid="open-members">{t('members')}</button>}
           </div>
           {projects === null ? <p class="muted">{t('loading')}</p> : projects.length === 0 ? <p class="muted small">{t('no_projects')}</p> : null}
           <ul class="project-list">
