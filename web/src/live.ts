@@ -67,7 +67,7 @@ export class LiveSession {
   };
 
   private onOffline = () => {
-    this.ws?.close();
+    if (this.ws) this.lost(this.ws);
   };
 
   close() {
@@ -87,6 +87,13 @@ export class LiveSession {
   private connect() {
     if (this.closed) return;
     this.helloSeen = false;
+    if (typeof navigator !== 'undefined' && navigator.onLine === false) {
+      // The browser knows it is offline: wait for its 'online' event (or the next retry).
+      this.status = 'offline';
+      this.emit();
+      this.scheduleReconnect();
+      return;
+    }
     let ws: WebSocket;
     try {
       ws = new WebSocket(this.url());
@@ -105,19 +112,27 @@ export class LiveSession {
       }
       this.handle(msg);
     };
-    ws.onclose = () => {
-      if (this.ws !== ws) return;
-      this.ws = null;
-      this.helloSeen = false;
-      clearInterval(this.pingTimer);
-      this.status = 'offline';
-      for (const b of this.pending) b.sent = false;
-      this.emit();
-      this.scheduleReconnect();
-    };
+    ws.onclose = () => this.lost(ws);
     ws.onerror = () => {
       /* onclose follows */
     };
+  }
+
+  /** The socket is gone (closed by either side, or dropped because the browser went offline). */
+  private lost(ws: WebSocket) {
+    if (this.ws !== ws) return;
+    this.ws = null;
+    this.helloSeen = false;
+    clearInterval(this.pingTimer);
+    this.status = 'offline';
+    for (const b of this.pending) b.sent = false;
+    try {
+      ws.close();
+    } catch {
+      /* already closed */
+    }
+    this.emit();
+    this.scheduleReconnect();
   }
 
   private scheduleReconnect() {
@@ -139,7 +154,7 @@ export class LiveSession {
 
   /** Test hook and "go offline" helper: drops the socket; reconnect follows with backoff. */
   dropSocket() {
-    this.ws?.close();
+    if (this.ws) this.lost(this.ws);
   }
 
   private send(frame: unknown): boolean {
