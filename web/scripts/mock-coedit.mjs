@@ -34,6 +34,7 @@ await Promise.all([
     await renameStage(A.page, 'Stage A');
   })(),
   (async () => {
+    await B.page.evaluate(() => { window.__pe = []; for (const t of ['pointerdown','pointermove','pointerup','gotpointercapture','lostpointercapture']) document.addEventListener(t, (e) => window.__pe.push(`${t} ${e.clientY|0} ${e.target.tagName}.${e.target.getAttribute('class')}`), true); });
     const point = B.page.locator(`[data-testid=emotion-point][data-id="${tp.id}"] .emo-dot`);
     await point.scrollIntoViewIfNeeded();
     const box = await point.boundingBox();
@@ -42,6 +43,9 @@ await Promise.all([
     await B.page.mouse.down();
     await B.page.mouse.move(box.x + box.width / 2, svg.y + svg.height - 4, { steps: 6 });
     await B.page.mouse.up();
+
+    console.log(JSON.stringify(await B.page.evaluate(() => [window.__cxmap.pending, window.__cxmap.undoStack])).slice(0, 1500));
+    console.log('B local emotion after drag', await B.page.evaluate((id) => window.__cxmap.view.stages[0].touchpoints.find((t) => t.id === id).emotion, tp.id), 'box', box, 'svg', svg);
     await B.page.click(`[data-testid=stage][data-id="${stage.id}"] [data-testid=add-touchpoint]`);
     await renameStage(B.page, 'Stage B');
   })(),

@@ -85,11 +85,12 @@ export function JourneyGrid(p: GridProps) {
   const [drag, setDrag] = useState<{ kind: 'tp' | 'stage'; id: string } | null>(null);
   const [dropAt, setDropAt] = useState<string | null>(null);
 
-  const peerOutline = (id: string) => {
+  // A coloured outline on what each peer has selected (merged into the element's own style).
+  const peerOutline = (id: string, style: Record<string, string> = {}) => {
     const ps = p.peers.filter((x) => x.selection === id && x.session !== p.mySession);
-    if (!ps.length) return {};
+    if (!ps.length) return { style };
     return {
-      style: { outline: `2px solid ${ps[0].color}`, outlineOffset: '2px' },
+      style: { ...style, outline: `2px solid ${ps[0].color}`, outlineOffset: '-2px', '--peer': ps[0].color },
       'data-peer': ps.map((x) => x.name).join(', '),
     };
   };
@@ -170,10 +171,9 @@ export function JourneyGrid(p: GridProps) {
           return (
             <div
               class={`stage-head tone-${si % 6} ${isSel(stage.id) ? 'selected' : ''} ${dropAt === key ? 'drop' : ''}`}
-              style={{ gridColumn: `span ${span}` }}
               data-testid="stage"
               data-id={stage.id}
-              {...peerOutline(stage.id)}
+              {...peerOutline(stage.id, { gridColumn: `span ${span}` })}
               draggable={!p.readOnly}
               onDragStart={(e) => {
                 e.dataTransfer!.setData('text/x-cxmap-stage', stage.id);
