@@ -5,6 +5,7 @@ import { api, atLeast, type Role } from '../api';
 import { findTouchpoint, newPersona, type Journey, type JourneyOp, type Kpi, type BuyingRole, type OppStatus } from '../ops';
 import { Editable, ListEditor } from './widgets';
 import type { Sel } from './grid';
+import { initials } from '../pages/home';
 
 export interface Comment {
   id: string;
@@ -170,6 +171,38 @@ function KpiEditor({ kpis, onChange, readOnly }: { kpis: Kpi[]; onChange: (k: Kp
   );
 }
 
+let emojiCache: boolean | null = null;
+/** Whether this browser has a colour emoji font (headless Linux often has none). */
+export function emojiOk(): boolean {
+  if (emojiCache !== null) return emojiCache;
+  try {
+    const c = document.createElement('canvas');
+    c.width = c.height = 24;
+    const g = c.getContext('2d')!;
+    g.textBaseline = 'top';
+    g.font = '20px sans-serif';
+    g.fillText('😀', 0, 0);
+    const d = g.getImageData(0, 0, 24, 24).data;
+    emojiCache = false;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3] > 0 && Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 60) {
+        emojiCache = true;
+        break;
+      }
+    }
+  } catch {
+    emojiCache = false;
+  }
+  return emojiCache;
+}
+
+const AVATAR_COLORS = ['#e0e7ff', '#fce7f3', '#dcfce7', '#fef3c7', '#e0f2fe', '#ede9fe'];
+function avatarColor(name: string) {
+  let h = 0;
+  for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return AVATAR_COLORS[h % AVATAR_COLORS.length];
+}
+
 const BUYING_ROLES: BuyingRole[] = ['initiator', 'user', 'influencer', 'decider', 'buyer', 'gatekeeper'];
 
 export function PersonasPanel(p: { journey: Journey; readOnly: boolean; sel: Sel; commit: (ops: JourneyOp[]) => void; select: (s: Sel) => void }) {
@@ -182,9 +215,11 @@ export function PersonasPanel(p: { journey: Journey; readOnly: boolean; sel: Sel
         return (
           <div class={`persona-card ${p.sel?.id === per.id ? 'selected' : ''}`} data-testid="persona" onClick={() => p.select({ kind: 'persona', id: per.id })}>
             <div class="persona-head">
-              <div class="persona-avatar">
-                {/^https?:\/\//.test(per.avatar) ? <img src={per.avatar} alt="" /> : (
-                  <Editable value={per.avatar} readOnly={ro} placeholder="🙂" label={t('avatar')} onCommit={(v) => upd({ avatar: v })} />
+              <div class="persona-avatar" style={{ background: avatarColor(per.name) }}>
+                {/^https?:\/\//.test(per.avatar) ? <img src={per.avatar} alt="" /> : emojiOk() && per.avatar ? (
+                  <Editable value={per.avatar} readOnly={ro} label={t('avatar')} onCommit={(v) => upd({ avatar: v })} />
+                ) : (
+                  <span class="persona-initial" title={per.avatar}>{initials(per.name)}</span>
                 )}
               </div>
               <div class="persona-title">

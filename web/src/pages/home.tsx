@@ -51,7 +51,7 @@ export function Header(props: { me: Me; children?: any; right?: any }) {
 
 export function initials(name: string): string {
   const s = (name || '?').trim();
-  if (/[\u3131-\uD79D]/.test(s)) return s.replace(/\s+/g, '').slice(0, 2);
+  if (/[\u3131-\uD79D]/.test(s)) return s.replace(/\s+/g, '').slice(0, 1);
   const parts = s.split(/[\s@._-]+/).filter(Boolean);
   return ((parts[0]?.[0] || '?') + (parts[1]?.[0] || '')).toUpperCase();
 }
