@@ -139,6 +139,7 @@ export function HomePage({ me }: { me: Me }) {
               <button class="btn small" type="submit">{t('create')}</button>
             </form>
           )}
+          <Mentions />
         </aside>
         <section class="home-main">
           <div class="section-head">
@@ -235,6 +236,34 @@ export function Modal(props: { title: string; onClose: () => void; children: any
         </div>
         <div class="modal-body">{props.children}</div>
       </div>
+    </div>
+  );
+}
+
+interface MentionComment {
+  id: string;
+  journey_id: string;
+  author_name?: string;
+  body: string;
+  created_at: string;
+  resolved: boolean;
+}
+
+function Mentions() {
+  const [items, setItems] = useState<MentionComment[] | null>(null);
+  useEffect(() => {
+    api<MentionComment[]>('GET', '/api/v1/me/mentions').then(setItems).catch(() => setItems(null));
+  }, []);
+  if (!items || items.length === 0) return null;
+  return (
+    <div class="mentions" data-testid="mentions">
+      <h2>{t('mentions')}</h2>
+      {items.slice(0, 8).map((c) => (
+        <Link href={`${BASE}/j/${c.journey_id}`} class="mention-item">
+          <strong>{c.author_name || '—'}</strong> <span class="muted small">{fmtDate(c.created_at)}</span>
+          <div class="mention-body">{c.body}</div>
+        </Link>
+      ))}
     </div>
   );
 }
