@@ -10,14 +10,8 @@ export default defineConfig({
     outDir: process.env.CXMAP_WEB_OUT || 'dist',
     emptyOutDir: true,
     sourcemap: false,
-    // Stable file names: the output must be byte-identical across builds and is committed.
-    rollupOptions: {
-      output: {
-        entryFileNames: 'assets/app.js',
-        chunkFileNames: 'assets/[name].js',
-        assetFileNames: 'assets/[name][extname]',
-      },
-    },
+    // File names carry a content hash (deterministic: the same source gives the same names and
+    // bytes), so the server can cache assets forever and a new build is picked up at once.
   },
   server: { proxy: { '/api': { target, ws: true, changeOrigin: false } } },
   preview: { proxy: { '/api': { target, ws: true, changeOrigin: false } } },

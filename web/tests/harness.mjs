@@ -1,6 +1,9 @@
 // Test harness: starts a real `cxmap demo` server and a headless Chromium (never downloaded).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { extname } from 'node:path';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -76,16 +79,78 @@ export async function startServer() {
     if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
     return text ? JSON.parse(text) : undefined;
   };
+  // The browser talks to a small front that serves this checkout's web/dist at /app/ (so the
+  // tests exercise the current build, whatever dist the binary embedded) and passes everything
+  // else, WebSockets included, to the server with the Host header unchanged.
+  const front = process.env.CXMAP_TEST_DIRECT ? null : await startFront(port);
   return {
-    base,
+    base: front ? front.base : base,
+    serverBase: base,
     token,
     api,
     log: () => out,
     async stop() {
+      front?.close();
       child.kill('SIGTERM');
       await Promise.race([new Promise((r) => child.once('exit', r)), sleep(5000)]);
       if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
+
+async function startFront(serverPort) {
+  const dist = join(WEB, 'dist');
+  const port = await freePort();
+  const srv = createHttpServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    if (url.pathname === '/app' || url.pathname.startsWith('/app/')) {
+      let rel = url.pathname.replace(/^\/app\/?/, '');
+      let file = join(dist, rel);
+      if (!rel || rel.includes('..') || !existsSync(file)) {
+        if (rel.startsWith('assets/')) {
+          res.writeHead(404).end();
+          return;
+        }
+        file = join(dist, 'index.html');
+      }
+      res.writeHead(200, { 'Content-Type': TYPES[extname(file)] || 'application/octet-stream', 'Cache-Control': 'no-cache' });
+      res.end(readFileSync(file));
+      return;
+    }
+    const up = httpRequest({ host: '127.0.0.1', port: serverPort, path: req.url, method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => res.writeHead(502).end());
+    req.pipe(up);
+  });
+  srv.on('upgrade', (req, socket, head) => {
+    const up = connect(serverPort, '127.0.0.1', () => {
+      let raw = `${req.method} ${req.url} HTTP/1.1\r\n`;
+      for (let i = 0; i < req.rawHeaders.length; i += 2) raw += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`;
+      up.write(raw + '\r\n');
+      if (head?.length) up.write(head);
+      up.pipe(socket);
+      socket.pipe(up);
+    });
+    const end = () => {
+      up.destroy();
+      socket.destroy();
+    };
+    up.on('error', end);
+    socket.on('error', end);
+    up.on('close', end);
+    socket.on('close', end);
+  });
+  await new Promise((r) => srv.listen(port, '127.0.0.1', r));
+  return {
+    base: `http://127.0.0.1:${port}`,
+    close: () => {
+      srv.closeAllConnections?.();
+      srv.close();
     },
   };
 }
