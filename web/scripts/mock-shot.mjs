@@ -3,7 +3,7 @@ import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { installMock, journey } from './mock-api.mjs';
+import { installMock, journey, me } from './mock-api.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = process.argv[2] || join(root, 'test-results');
@@ -26,4 +26,13 @@ await page.click('[data-testid=panel-personas]');
 await page.click('[data-testid=tab-audit]');
 await page.waitForTimeout(200);
 await page.screenshot({ path: join(out, 'mock-audit.png') });
+// English, read-only (viewer)
+const ctx2 = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
+await installMock(ctx2, me, 'viewer');
+const p2 = await ctx2.newPage();
+await p2.goto(`http://cx.test/app/j/${journey.id}`);
+await p2.waitForSelector('[data-testid=touchpoint]');
+await p2.click('[data-testid=panel-comments]');
+await p2.waitForTimeout(300);
+await p2.screenshot({ path: join(out, 'mock-viewer-en.png') });
 await browser.close();

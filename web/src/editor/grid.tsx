@@ -338,7 +338,9 @@ export function JourneyGrid(p: GridProps) {
         {/* emotion curve */}
         <div class="lane-label emotion-label">
           <span class="lane-title"><span class="lane-icon li-emotion" aria-hidden="true" />{t('lane_emotion')}</span>
-          <span class="emo-scale" aria-hidden="true"><span>+2</span><span>0</span><span>−2</span></span>
+          <span class="emo-scale" aria-hidden="true">
+            {[2, 1, 0, -1, -2].map((v) => <span style={{ top: `${yOf(v) - 7}px` }}>{v > 0 ? `+${v}` : v < 0 ? `−${-v}` : '0'}</span>)}
+          </span>
         </div>
         <div class="cell emotion-cell" style={{ gridColumn: `span ${Math.max(1, cols.length)}` }}>
           <EmotionCurve cols={cols} readOnly={p.readOnly} onSet={(id, v) => updTp(id, { emotion: v })}
