@@ -207,6 +207,7 @@ const en = {
   rejected: 'Your change was refused ({code}); the map was reloaded.',
   not_found: 'Not found.',
   demo_mode: 'Demo',
+  no_workspace: 'You are not a member of any workspace yet. Ask an owner to invite you, or open a share link.',
 };
 
 type Dict = typeof en;
@@ -410,6 +411,7 @@ const ko: Dict = {
   rejected: '변경이 거부되어({code}) 맵을 다시 불러왔습니다.',
   not_found: '찾을 수 없습니다.',
   demo_mode: '데모',
+  no_workspace: '아직 속한 워크스페이스가 없습니다. 소유자에게 초대를 요청하거나 공유 링크를 여세요.',
 };
 
 const dicts: Record<Lang, Dict> = { en, ko };

@@ -122,7 +122,7 @@ export function HomePage({ me }: { me: Me }) {
             <h2>{t('projects')}</h2>
             {ws && <button class="btn ghost small" onClick={() => setMembers(true)} data-testid="open-members">{t('members')}</button>}
           </div>
-          {projects === null ? <p class="muted">{t('loading')}</p> : projects.length === 0 ? <p class="muted small">{t('no_projects')}</p> : null}
+          {!ws ? <p class="muted small">{t('no_workspace')}</p> : projects === null ? <p class="muted">{t('loading')}</p> : projects.length === 0 ? <p class="muted small">{t('no_projects')}</p> : null}
           <ul class="project-list">
             {(projects || []).map((p) => (
               <li>
