@@ -18,6 +18,8 @@ export function Editable(props: {
   const [editing, setEditing] = useState(!!props.startEditing);
   const [draft, setDraft] = useState(props.value);
   const ref = useRef<HTMLInputElement & HTMLTextAreaElement>(null);
+  // Enter closes the editor, and the input's removal then fires blur: commit only once.
+  const open = useRef(!!props.startEditing);
   useEffect(() => {
     if (editing && ref.current) {
       ref.current.focus();
@@ -27,10 +29,12 @@ export function Editable(props: {
   const start = () => {
     if (props.readOnly) return;
     setDraft(props.value);
+    open.current = true;
     setEditing(true);
   };
   const finish = (commit: boolean) => {
-    if (!editing) return;
+    if (!open.current) return;
+    open.current = false;
     setEditing(false);
     const v = props.multiline ? draft : draft.trim();
     if (commit && v !== props.value && !(props.required && !v.trim())) props.onCommit(v);
