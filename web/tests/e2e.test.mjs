@@ -35,6 +35,54 @@ describe('web app against cxmap demo', { skip: skipReason, timeout: 240_000 }, (
     }, { timeout: 20_000, message: 'both pages to converge on the stored map' });
   }
 
+  test('Korean renders: demo sign-in, Korean labels, screenshots', async () => {
+    const ctx = await newContext(browser, server.base, { locale: 'ko-KR', viewport: { width: 1920, height: 1080 } });
+    try {
+      const page = await ctx.newPage();
+      await page.goto('/app/');
+      // Not signed in: the demo signs the browser in as the demo owner.
+      await page.waitForSelector('[data-testid=journey-card]');
+      assert.match(await page.textContent('body'), /프로젝트/);
+      await page.screenshot({ path: join(RESULTS, 'home-ko.png') });
+      const cards = await page.locator('[data-testid=journey-card]').allTextContents();
+      // The demo's own Korean journey (this test runs first, before the others add journeys).
+      const idx = Math.max(0, cards.findIndex((c) => /쇼핑/.test(c)));
+      await page.locator('[data-testid=journey-card]').nth(idx).click();
+      await page.waitForSelector('[data-testid=editor][data-status=online]');
+      const body = await page.textContent('body');
+      for (const label of ['고객 행동', '터치포인트', '감정', '페인 포인트', '개선 기회', '내보내기', '공유']) {
+        assert.ok(body.includes(label), `missing ${label}`);
+      }
+      assert.equal(await page.evaluate(() => document.documentElement.lang), 'ko');
+      // Select the moment-of-truth touchpoint so the details panel shows something useful.
+      const mot = page.locator('[data-testid=touchpoint]:has([data-testid=flag-mot][aria-pressed=true])').first();
+      if (await mot.count()) await mot.locator('.tp-channel').click();
+      await page.mouse.move(0, 0);
+      await sleep(300);
+      await page.screenshot({ path: join(RESULTS, 'editor-ko.png') });
+      copyFileSync(join(RESULTS, 'editor-ko.png'), join(WEB, '..', 'docs', 'editor.png'));
+
+      await page.click('[data-testid=tab-audit]');
+      await page.waitForSelector('[data-testid=audit-row]');
+      await page.screenshot({ path: join(RESULTS, 'audit-ko.png') });
+      await page.click('[data-testid=open-help]');
+      await page.waitForSelector('[data-testid=help-dialog]');
+      assert.match(await page.textContent('[data-testid=help-dialog]'), /실행 취소/);
+      await page.keyboard.press('Escape');
+
+      // The switch changes every label and is remembered.
+      await page.click('[data-testid=lang-switch]');
+      await page.click('[role=tab]:has-text("Map")');
+      assert.match(await page.textContent('body'), /Customer actions/);
+      await page.reload();
+      await page.waitForSelector('[data-testid=editor][data-status=online]');
+      assert.match(await page.textContent('body'), /Customer actions/);
+      await page.screenshot({ path: join(RESULTS, 'editor-en.png') });
+    } finally {
+      await ctx.close();
+    }
+  });
+
   test('two editors edit the same stage and touchpoints at once and converge', async () => {
     const { ws, journey } = await fixtureJourney(server);
     const ctxA = await newContext(browser, server.base);
@@ -244,50 +292,5 @@ describe('web app against cxmap demo', { skip: skipReason, timeout: 240_000 }, (
     }
   });
 
-  test('Korean renders: demo sign-in, Korean labels, screenshots', async () => {
-    const ctx = await newContext(browser, server.base, { locale: 'ko-KR', viewport: { width: 1600, height: 1000 } });
-    try {
-      const page = await ctx.newPage();
-      await page.goto('/app/');
-      // Not signed in: the demo signs the browser in as the demo owner.
-      await page.waitForSelector('[data-testid=journey-card]');
-      assert.match(await page.textContent('body'), /프로젝트/);
-      await page.screenshot({ path: join(RESULTS, 'home-ko.png') });
-      const cards = await page.locator('[data-testid=journey-card]').allTextContents();
-      const idx = Math.max(0, cards.findIndex((c) => /쇼핑/.test(c)));
-      await page.locator('[data-testid=journey-card]').nth(idx).click();
-      await page.waitForSelector('[data-testid=editor][data-status=online]');
-      const body = await page.textContent('body');
-      for (const label of ['고객 행동', '터치포인트', '감정', '페인 포인트', '개선 기회', '내보내기', '공유']) {
-        assert.ok(body.includes(label), `missing ${label}`);
-      }
-      assert.equal(await page.evaluate(() => document.documentElement.lang), 'ko');
-      // Select the moment-of-truth touchpoint so the details panel shows something useful.
-      const mot = page.locator('[data-testid=touchpoint]:has([data-testid=flag-mot][aria-pressed=true])').first();
-      if (await mot.count()) await mot.locator('.tp-channel').click();
-      await page.mouse.move(0, 0);
-      await sleep(300);
-      await page.screenshot({ path: join(RESULTS, 'editor-ko.png') });
-      copyFileSync(join(RESULTS, 'editor-ko.png'), join(WEB, '..', 'docs', 'editor.png'));
 
-      await page.click('[data-testid=tab-audit]');
-      await page.waitForSelector('[data-testid=audit-row]');
-      await page.screenshot({ path: join(RESULTS, 'audit-ko.png') });
-      await page.click('[data-testid=open-help]');
-      await page.waitForSelector('[data-testid=help-dialog]');
-      assert.match(await page.textContent('[data-testid=help-dialog]'), /실행 취소/);
-      await page.keyboard.press('Escape');
-
-      // The switch changes every label and is remembered.
-      await page.click('[data-testid=lang-switch]');
-      await page.click('[role=tab]:has-text("Map")');
-      assert.match(await page.textContent('body'), /Customer actions/);
-      await page.reload();
-      await page.waitForSelector('[data-testid=editor][data-status=online]');
-      assert.match(await page.textContent('body'), /Customer actions/);
-      await page.screenshot({ path: join(RESULTS, 'editor-en.png') });
-    } finally {
-      await ctx.close();
-    }
-  });
 });
