@@ -293,4 +293,121 @@ describe('web app against cxmap demo', { skip: skipReason, timeout: 240_000 }, (
   });
 
 
+
+  test('owner creates a journey from a template, moves stages and touchpoints by drag and drop and by keyboard', async () => {
+    const ctx = await newContext(browser, server.base);
+    try {
+      const page = await ctx.newPage();
+      await page.goto('/app/');
+      await page.click('[data-testid=new-journey]');
+      // Every template is offered, the lead's newer ones included.
+      for (const tpl of ['blank', 'default_stages', 'retail_online_shopping', 'b2b_saas', 'purchase', 'inquiry_complaint', 'usage_support', 'review']) {
+        assert.equal(await page.locator(`input[name=template][value=${tpl}]`).count(), 1, tpl);
+      }
+      await page.check('input[name=template][value=b2b_saas]');
+      await page.fill('[data-testid=journey-title-input]', 'DnD test journey');
+      await page.click('[data-testid=create-journey]');
+      await page.waitForURL(/\/app\/j\//);
+      await page.waitForSelector('[data-testid=editor][data-status=online]');
+      const id = page.url().split('/').pop();
+      let j = await server.api('GET', `/api/v1/journeys/${id}`);
+      assert.equal(j.title, 'DnD test journey');
+      const [s0, s1] = j.stages;
+      const movable = s0.touchpoints[0];
+
+      // Drag a touchpoint onto the second stage's header: it goes to the end of that stage.
+      await page.dragAndDrop(`[data-testid=touchpoint][data-id="${movable.id}"]`, `[data-testid=stage][data-id="${s1.id}"]`);
+      // Drag the first stage onto the second one: they swap.
+      await page.dragAndDrop(`[data-testid=stage][data-id="${s0.id}"] .stage-desc, [data-testid=stage][data-id="${s0.id}"] .stage-num`, `[data-testid=stage][data-id="${s1.id}"] .stage-num`);
+      await until(async () => (await pageMap(page)).pending === 0, { message: 'saved' });
+      j = await server.api('GET', `/api/v1/journeys/${id}`);
+      assert.equal(j.stages[0].id, s1.id);
+      assert.equal(j.stages[1].id, s0.id);
+      assert.equal(j.stages[0].touchpoints.at(-1).id, movable.id);
+
+      // Keyboard: focus the stage's "move right" button and press Enter; Alt+→ on a selected touchpoint.
+      await page.focus(`[data-testid=stage][data-id="${s1.id}"] [data-testid=stage-right]`);
+      await page.keyboard.press('Enter');
+      await page.click(`[data-testid=touchpoint][data-id="${movable.id}"] .tp-channel`);
+      await page.keyboard.press('Alt+ArrowLeft');
+      await page.keyboard.press('ArrowUp');
+      await until(async () => (await pageMap(page)).pending === 0, { message: 'saved' });
+      j = await server.api('GET', `/api/v1/journeys/${id}`);
+      assert.equal(j.stages[1].id, s1.id);
+      const moved = j.stages[1].touchpoints;
+      assert.equal(moved.at(-2).id, movable.id);
+      assert.equal(moved.at(-2).emotion, Math.min(2, movable.emotion + 1));
+      assert.deepEqual(comparable((await pageMap(page)).view), comparable(j));
+
+      // The audit table lists every touchpoint.
+      await page.click('[data-testid=tab-audit]');
+      const count = j.stages.reduce((n, s) => n + s.touchpoints.length, 0);
+      assert.equal(await page.locator('[data-testid=audit-row]').count(), count);
+      // Export links point at the existing routes.
+      await page.click('[data-testid=export]');
+      const hrefs = await page.locator('[data-testid=export-menu] a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      assert.deepEqual(hrefs.map((h) => h.split('?')[0].split('/').pop()), ['map.svg', 'map.png', 'map.pdf', 'export', 'audit.csv']);
+      const svg = await ctx.request.get(hrefs[0]);
+      assert.equal(svg.status(), 200);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  test('share dialog, commenter link, comments with a mention, revoke', async () => {
+    const { journey } = await fixtureJourney(server);
+    const owner = await newContext(browser, server.base);
+    const guest = await newContext(browser, server.base);
+    try {
+      const page = await owner.newPage();
+      await openEditor(page, journey.id);
+      await page.click('[data-testid=open-share]');
+      await page.selectOption('[data-testid=share-role]', 'commenter');
+      await page.click('[data-testid=share-create]');
+      const url = await page.inputValue('[data-testid=share-url]');
+      assert.match(url, /\/app\/share\//);
+      const token = url.split('/app/share/')[1];
+      await page.keyboard.press('Escape');
+
+      const gp = await guest.newPage();
+      await gp.goto(`/app/share/${token}`);
+      await gp.waitForURL(new RegExp(`/app/j/${journey.id}$`));
+      await gp.waitForSelector('[data-testid=editor][data-status=online]');
+      assert.equal(await gp.getAttribute('[data-testid=editor]', 'data-role'), 'commenter');
+      assert.equal(await gp.getAttribute('[data-testid=editor]', 'data-readonly'), 'true');
+      // Comment on a touchpoint, mentioning the demo owner.
+      const me = await server.api('GET', '/api/v1/me');
+      const tp = journey.stages[0].touchpoints[0];
+      await gp.click(`[data-testid=touchpoint][data-id="${tp.id}"] .tp-channel`);
+      await gp.click('[data-testid=panel-comments]');
+      await gp.fill('[data-testid=comment-input]', `@${me.email} 이 단계 확인 부탁드려요`);
+      await gp.click('[data-testid=comment-post]');
+      await gp.waitForSelector('[data-testid=comment]');
+      const comments = await server.api('GET', `/api/v1/journeys/${journey.id}/comments`);
+      assert.equal(comments.length, 1);
+      assert.deepEqual(comments[0].target, { kind: 'touchpoint', id: tp.id });
+      assert.deepEqual(comments[0].mentions, [me.id]);
+
+      // The owner sees it (badge on the touchpoint after a refresh) and resolves it.
+      await page.reload();
+      await page.waitForSelector('[data-testid=editor][data-status=online]');
+      await page.click(`[data-testid=touchpoint][data-id="${tp.id}"] .comment-badge`);
+      await page.click('[data-testid=comment] button.link');
+      await until(async () => (await server.api('GET', `/api/v1/journeys/${journey.id}/comments`))[0].resolved, { message: 'resolved' });
+
+      // Revoke: the landing page now says the link is invalid.
+      await page.click('[data-testid=open-share]');
+      await page.click('.modal .btn.danger');
+      await until(async () => (await server.api('GET', `/api/v1/journeys/${journey.id}/shares`)).every((x) => x.revoked !== false), { message: 'revoked' });
+      const fresh = await newContext(browser, server.base);
+      const fp = await fresh.newPage();
+      await fp.goto(`/app/share/${token}`);
+      await fp.waitForSelector('[data-testid=share-invalid]');
+      await fresh.close();
+    } finally {
+      await owner.close();
+      await guest.close();
+    }
+  });
+
 });
