@@ -125,6 +125,7 @@ export class LiveSession {
     this.helloSeen = false;
     clearInterval(this.pingTimer);
     this.status = 'offline';
+    this.peers = [];
     for (const b of this.pending) b.sent = false;
     try {
       ws.close();
