@@ -65,7 +65,8 @@ describe('web app against cxmap demo', { skip: skipReason, timeout: 240_000 }, (
       await page.click('[data-testid=tab-audit]');
       await page.waitForSelector('[data-testid=audit-row]');
       await page.screenshot({ path: join(RESULTS, 'audit-ko.png') });
-      await page.click('[data-testid=open-help]');
+      await page.click('[data-testid=tab-audit]');
+      await page.keyboard.press('?');
       await page.waitForSelector('[data-testid=help-dialog]');
       assert.match(await page.textContent('[data-testid=help-dialog]'), /실행 취소/);
       await page.keyboard.press('Escape');
@@ -407,6 +408,31 @@ describe('web app against cxmap demo', { skip: skipReason, timeout: 240_000 }, (
     } finally {
       await owner.close();
       await guest.close();
+    }
+  });
+
+
+  test('members dialog: the owner invites by e-mail, changes the role, removes', async () => {
+    const ctx = await newContext(browser, server.base);
+    try {
+      const page = await ctx.newPage();
+      await page.goto('/app/');
+      await page.click('[data-testid=open-members]');
+      const email = `invitee-${Date.now()}@example.test`;
+      await page.fill('[data-testid=invite-email]', email);
+      await page.click('[data-testid=invite-submit]');
+      const row = page.locator('.modal tr', { hasText: email });
+      await row.waitFor();
+      const { ws } = await fixtureJourney(server);
+      const find = async () => (await server.api('GET', `/api/v1/workspaces/${ws.id}/members`)).find((m) => m.user.email === email);
+      assert.equal((await find()).role, 'editor');
+      await row.locator('select').selectOption('viewer');
+      await until(async () => (await find())?.role === 'viewer', { message: 'role change' });
+      await row.locator('button.danger').click();
+      await until(async () => !(await find()), { message: 'removal' });
+      await page.waitForSelector(`.modal tr:has-text("${email}")`, { state: 'detached' });
+    } finally {
+      await ctx.close();
     }
   });
 
