@@ -340,6 +340,23 @@ describe('web app against cxmap demo', { skip: skipReason, timeout: 240_000 }, (
       assert.equal(moved.at(-2).emotion, Math.min(2, movable.emotion + 1));
       assert.deepEqual(comparable((await pageMap(page)).view), comparable(j));
 
+      // Personas: add one, name it, give it a goal.
+      await page.click('[data-testid=panel-personas]');
+      const before = j.personas.length;
+      await page.click('[data-testid=add-persona]');
+      const card = page.locator('[data-testid=persona]').nth(before);
+      await card.locator('[data-testid=persona-name]').click();
+      await card.locator('[data-testid=persona-name-input]').fill('IT 보안 담당자');
+      await page.keyboard.press('Enter');
+      await card.locator('.add-note').first().click();
+      await card.locator('textarea.inline-input').fill('SSO 지원 확인');
+      await card.locator('textarea.inline-input').press('Enter');
+      await until(async () => (await pageMap(page)).pending === 0, { message: 'saved' });
+      j = await server.api('GET', `/api/v1/journeys/${id}`);
+      assert.equal(j.personas.length, before + 1);
+      assert.equal(j.personas.at(-1).name, 'IT 보안 담당자');
+      assert.deepEqual(j.personas.at(-1).goals, ['SSO 지원 확인']);
+
       // The audit table lists every touchpoint.
       await page.click('[data-testid=tab-audit]');
       const count = j.stages.reduce((n, s) => n + s.touchpoints.length, 0);
