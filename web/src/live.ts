@@ -18,6 +18,13 @@ interface Batch {
   sent: boolean;
 }
 
+interface HistoryEntry {
+  ops: JourneyOp[];
+  inverse: JourneyOp[];
+  /** The batch that made the change (dropped from history if the server refuses it). */
+  seq: number;
+}
+
 export type Status = 'connecting' | 'online' | 'offline';
 
 // One id per page load of a tab: client_seq restarts at 1 with it, so it must not be reused.
@@ -44,8 +51,8 @@ export class LiveSession {
   private closed = false;
   private selection: string | null = null;
   private listeners = new Set<() => void>();
-  private undoStack: { ops: JourneyOp[]; inverse: JourneyOp[] }[] = [];
-  private redoStack: { ops: JourneyOp[]; inverse: JourneyOp[] }[] = [];
+  private undoStack: HistoryEntry[] = [];
+  private redoStack: HistoryEntry[] = [];
 
   constructor(public journeyId: string) {
     this.connect();
@@ -262,6 +269,9 @@ export class LiveSession {
         const i = this.pending.findIndex((b) => b.client_seq === msg.client_seq);
         if (i >= 0) this.pending.splice(i, 1);
         this.lastError = { code: msg.code, message: msg.message };
+        // A refused batch never happened: it cannot be undone or redone.
+        this.undoStack = this.undoStack.filter((e) => e.seq !== msg.client_seq);
+        this.redoStack = this.redoStack.filter((e) => e.seq !== msg.client_seq);
         this.recompute();
         break;
       }
@@ -302,12 +312,13 @@ export class LiveSession {
       console.warn('local op refused', e);
       return false;
     }
+    const seq = ++this.seq;
     if (opts.undoable !== false && !opts.fromHistory) {
-      this.undoStack.push({ ops: norm, inverse: result.inverse });
+      this.undoStack.push({ ops: norm, inverse: result.inverse, seq });
       if (this.undoStack.length > 200) this.undoStack.shift();
       this.redoStack = [];
     }
-    this.pending.push({ client_seq: ++this.seq, ops: norm, sent: false });
+    this.pending.push({ client_seq: seq, ops: norm, sent: false });
     result.journey.version = this.version;
     this.view = result.journey;
     this.flush();
@@ -330,7 +341,7 @@ export class LiveSession {
     return this.history(this.redoStack, this.undoStack);
   }
 
-  private history(from: typeof this.undoStack, to: typeof this.undoStack): boolean {
+  private history(from: HistoryEntry[], to: HistoryEntry[]): boolean {
     const entry = from.pop();
     if (!entry || !this.view) return false;
     let result;
@@ -341,7 +352,7 @@ export class LiveSession {
       this.emit();
       return false;
     }
-    to.push({ ops: entry.inverse, inverse: result.inverse });
+    to.push({ ops: entry.inverse, inverse: result.inverse, seq: this.seq + 1 });
     return this.commit(entry.inverse, { fromHistory: true });
   }
 

@@ -48,6 +48,7 @@ export function Editable(props: {
       'data-testid': props.testid ? `${props.testid}-input` : undefined,
       'aria-label': props.label,
       placeholder: props.placeholder,
+      maxLength: props.required ? 200 : 10000,
       onInput: (e: Event) => setDraft((e.target as HTMLInputElement).value),
       onBlur: () => finish(true),
       onKeyDown: (e: KeyboardEvent) => {
