@@ -1,10 +1,10 @@
 // End-to-end tests in a real browser against a real `cxmap demo` server (see harness.mjs).
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  RESULTS, WEB, comparable, fixtureJourney, launchBrowser, newContext, openEditor, pageMap, signUpMember,
+  RESULTS, WEB, comparable, pageProblems, fixtureJourney, launchBrowser, newContext, openEditor, pageMap, signUpMember,
   skipReason, sleep, startServer, until,
 } from './harness.mjs';
 
@@ -20,6 +20,11 @@ describe('web app against cxmap demo', { skip: skipReason, timeout: 240_000 }, (
   after(async () => {
     await browser?.close();
     await server?.stop();
+  });
+
+  afterEach(() => {
+    // No script errors and no Content-Security-Policy violations (the server's policy is applied).
+    assert.deepEqual(pageProblems.splice(0), []);
   });
 
   /** Waits until every page shows the same map, with nothing pending, equal to the store's. */

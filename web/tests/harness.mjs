@@ -116,7 +116,15 @@ async function startFront(serverPort) {
         }
         file = join(dist, 'index.html');
       }
-      res.writeHead(200, { 'Content-Type': TYPES[extname(file)] || 'application/octet-stream', 'Cache-Control': 'no-cache' });
+      res.writeHead(200, {
+        'Content-Type': TYPES[extname(file)] || 'application/octet-stream',
+        'Cache-Control': 'no-cache',
+        // The same policy the server's embedded app is served with (crates/server/src/webapp.rs).
+        'Content-Security-Policy':
+          "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; " +
+          "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        'X-Content-Type-Options': 'nosniff',
+      });
       res.end(readFileSync(file));
       return;
     }
@@ -171,13 +179,23 @@ export async function launchBrowser() {
   });
 }
 
+/** Page errors and Content-Security-Policy violations seen by any page (tests assert none). */
+export const pageProblems = [];
+
 export async function newContext(browser, base, opts = {}) {
-  return browser.newContext({
+  const ctx = await browser.newContext({
     baseURL: base,
     viewport: { width: 1500, height: 950 },
     locale: opts.locale || 'en-US',
     ...opts,
   });
+  ctx.on('page', (page) => {
+    page.on('pageerror', (e) => pageProblems.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy|Uncaught/i.test(m.text())) pageProblems.push(`console: ${m.text()}`);
+    });
+  });
+  return ctx;
 }
 
 /** The demo owner's workspace, first project, and a fresh journey made from a template. */
