@@ -40,7 +40,8 @@ export async function startServer() {
   const base = `http://127.0.0.1:${port}`;
   const child = spawn(BIN, ['demo', '--addr', `127.0.0.1:${port}`, '--db', `sqlite://${join(dir, 'demo.db')}`], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
+    // The server serves this checkout's build at /app (rather than the dist it embedded).
+    env: { ...process.env, CXMAP_WEB_DIR: process.env.CXMAP_WEB_DIR || join(WEB, 'dist'), RUST_LOG: process.env.RUST_LOG || 'warn' },
   });
   let out = '';
   let token = '';
@@ -79,12 +80,15 @@ export async function startServer() {
     if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
     return text ? JSON.parse(text) : undefined;
   };
-  // The browser talks to a small front that serves this checkout's web/dist at /app/ (so the
-  // tests exercise the current build, whatever dist the binary embedded) and passes everything
-  // else, WebSockets included, to the server with the Host header unchanged.
-  const front = process.env.CXMAP_TEST_DIRECT ? null : await startFront(port);
+  // A binary that ignores CXMAP_WEB_DIR serves the dist it embedded: then the browser talks to
+  // a small front that serves this checkout's web/dist at /app/ (with the server's CSP) and
+  // passes everything else, WebSockets included, to the server with the Host header unchanged.
+  const index = readFileSync(join(WEB, 'dist', 'index.html'), 'utf8');
+  const served = await fetch(`${base}/app/`).then((r) => r.text()).catch(() => '');
+  const front = served === index || process.env.CXMAP_TEST_DIRECT ? null : await startFront(port);
   return {
     base: front ? front.base : base,
+    viaFront: !!front,
     serverBase: base,
     token,
     api,
@@ -220,7 +224,18 @@ export async function signUpMember(server, context, ws, name, role = 'editor') {
 /** Opens the editor and waits until the live session said hello. */
 export async function openEditor(page, journeyId) {
   await page.goto(`/app/j/${journeyId}`);
-  await page.waitForSelector('[data-testid=editor][data-status=online]', { timeout: 20_000 });
+  try {
+    await page.waitForSelector('[data-testid=editor][data-status=online]', { timeout: 20_000 });
+  } catch (e) {
+    const state = await page.evaluate(() => ({
+      url: location.href,
+      text: document.body.innerText.slice(0, 200),
+      status: window.__cxmap?.status,
+      role: window.__cxmap?.role,
+      error: window.__cxmap?.lastError,
+    })).catch((x) => String(x));
+    throw new Error(`${e.message}\npage: ${JSON.stringify(state)}\nproblems: ${JSON.stringify(pageProblems)}`);
+  }
   await page.waitForSelector('[data-testid=journey-grid]');
 }
 
