@@ -120,6 +120,11 @@ export class LiveSession {
       this.handle(msg);
     };
     ws.onclose = () => this.lost(ws);
+    // A handshake that hangs (no hello) is given up and retried.
+    const helloTimer = setTimeout(() => {
+      if (this.ws === ws && !this.helloSeen) this.lost(ws);
+    }, 8_000);
+    ws.addEventListener?.('message', () => clearTimeout(helloTimer), { once: true });
     ws.onerror = () => {
       /* onclose follows */
     };
