@@ -205,10 +205,13 @@ describe('web app against cxmap demo', { skip: skipReason, timeout: 240_000 }, (
     try {
       const page = await ctx.newPage();
       await page.goto(`/app/share/${share.token}`);
+      await page.fill('[data-testid=share-name]', 'Viewer Vic');
+      await page.click('[data-testid=share-continue]');
       await page.waitForURL(new RegExp(`/app/j/${journey.id}$`));
       await page.waitForSelector('[data-testid=editor][data-status=online]');
       assert.equal(await page.getAttribute('[data-testid=editor]', 'data-readonly'), 'true');
       await page.waitForSelector('[data-testid=readonly-badge]');
+      assert.equal(await page.textContent('.user-name'), 'Viewer Vic');
       assert.equal(await page.locator('[data-testid=add-stage]').count(), 0);
       assert.equal(await page.locator('[data-testid=add-touchpoint]').count(), 0);
       assert.equal(await page.locator('[data-testid=undo]').count(), 0);
@@ -394,6 +397,7 @@ describe('web app against cxmap demo', { skip: skipReason, timeout: 240_000 }, (
 
       const gp = await guest.newPage();
       await gp.goto(`/app/share/${token}`);
+      await gp.click('[data-testid=share-continue]');
       await gp.waitForURL(new RegExp(`/app/j/${journey.id}$`));
       await gp.waitForSelector('[data-testid=editor][data-status=online]');
       assert.equal(await gp.getAttribute('[data-testid=editor]', 'data-role'), 'commenter');
@@ -425,6 +429,7 @@ describe('web app against cxmap demo', { skip: skipReason, timeout: 240_000 }, (
       const fresh = await newContext(browser, server.base);
       const fp = await fresh.newPage();
       await fp.goto(`/app/share/${token}`);
+      await fp.click('[data-testid=share-continue]');
       await fp.waitForSelector('[data-testid=share-invalid]');
       await fresh.close();
     } finally {
