@@ -45,6 +45,7 @@ export class LiveSession {
   private seq = 0;
   private ws: WebSocket | null = null;
   private helloSeen = false;
+  private afterRejection = false;
   private retry = 0;
   private timer: any = null;
   private pingTimer: any = null;
@@ -212,6 +213,7 @@ export class LiveSession {
     switch (msg.type) {
       case 'hello': {
         this.helloSeen = true;
+        this.afterRejection = false;
         this.retry = 0;
         this.status = 'online';
         this.me = msg.you;
@@ -274,6 +276,7 @@ export class LiveSession {
         const i = this.pending.findIndex((b) => b.client_seq === msg.client_seq);
         if (i >= 0) this.pending.splice(i, 1);
         this.lastError = { code: msg.code, message: msg.message };
+        this.afterRejection = true;
         // A refused batch never happened: it cannot be undone or redone.
         this.undoStack = this.undoStack.filter((e) => e.seq !== msg.client_seq);
         this.redoStack = this.redoStack.filter((e) => e.seq !== msg.client_seq);
@@ -283,6 +286,16 @@ export class LiveSession {
       case 'snapshot': {
         this.confirmed = msg.journey;
         this.version = msg.version;
+        // The snapshot may already hold some of our in-flight batches whose `applied` we will
+        // never see (e.g. after the server resynced a lagging socket): replay them; the server
+        // answers a replay of a committed batch with its original version (then dropped here).
+        // (The snapshot that follows a `rejected` needs none: the batches sent after the refused
+        // one are still on their way and will be answered.)
+        if (!this.afterRejection) {
+          for (const b of this.pending) b.sent = false;
+          this.flush();
+        }
+        this.afterRejection = false;
         this.recompute();
         break;
       }

@@ -160,3 +160,32 @@ test('undo and redo send inverse batches', () => {
   assert.deepEqual(ws.frames('ops').map((f) => f.client_seq), [1, 2, 3, 4, 5]);
   assert.deepEqual(ws.frames('ops')[3].ops, [{ op: 'update_touchpoint', id: tp.id, patch: { emotion: 0 } }]);
 });
+
+test('after a snapshot, in-flight batches are replayed so none stays pending forever', () => {
+  const j = journey();
+  const { s, ws } = connected(j);
+  s.commit([{ op: 'update_journey', patch: { title: 'A' } }]);
+  s.commit([{ op: 'update_journey', patch: { goal: 'G' } }]);
+  // The server lagged, committed batch 1 as version 4, and resynced us with a snapshot.
+  ws.push({ type: 'snapshot', version: 4, journey: { ...j, title: 'A', version: 4 } });
+  assert.deepEqual(ws.frames('ops').map((f) => f.client_seq), [1, 2, 1, 2]);
+  ws.push({ type: 'applied', client_id: s.clientId, client_seq: 1, version: 4 });
+  ws.push({ type: 'applied', client_id: s.clientId, client_seq: 2, version: 5 });
+  ws.push({ type: 'applied', client_id: s.clientId, client_seq: 2, version: 5 });
+  assert.equal(s.pending.length, 0);
+  assert.equal(s.version, 5);
+  assert.equal(s.view.title, 'A');
+  assert.equal(s.view.goal, 'G');
+});
+
+test('the snapshot after a rejection does not replay the batches still in flight', () => {
+  const j = journey();
+  const { s, ws } = connected(j);
+  s.commit([{ op: 'update_journey', patch: { title: 'A' } }]);
+  s.commit([{ op: 'update_journey', patch: { goal: 'G' } }]);
+  ws.push({ type: 'rejected', client_seq: 1, code: 'invalid_field', message: 'x' });
+  ws.push({ type: 'snapshot', version: 3, journey: j });
+  assert.deepEqual(ws.frames('ops').map((f) => f.client_seq), [1, 2]);
+  assert.equal(s.view.goal, 'G');
+  assert.equal(s.view.title, 'J');
+});
