@@ -173,6 +173,8 @@ const en = {
   share_invalid: 'This link is invalid, revoked or expired.',
   your_name: 'Your name (optional)',
   continue: 'Continue',
+  created: 'Created',
+  guest: 'Guest',
   share_welcome: 'You were invited to a journey map',
   // audit
   audit_title: 'Touchpoint audit',
@@ -381,6 +383,8 @@ const ko: Dict = {
   share_invalid: '잘못되었거나 취소 또는 만료된 링크입니다.',
   your_name: '이름 (선택)',
   continue: '계속',
+  created: '만든 날짜',
+  guest: '게스트',
   share_welcome: '여정 맵에 초대되었습니다',
   audit_title: '터치포인트 감사',
   col_stage: '단계',

@@ -393,6 +393,7 @@ describe('web app against cxmap demo', { skip: skipReason, timeout: 240_000 }, (
       const url = await page.inputValue('[data-testid=share-url]');
       assert.match(url, /\/app\/share\//);
       const token = url.split('/app/share/')[1];
+      await page.screenshot({ path: join(RESULTS, 'share-dialog.png') });
       await page.keyboard.press('Escape');
 
       const gp = await guest.newPage();
@@ -410,6 +411,7 @@ describe('web app against cxmap demo', { skip: skipReason, timeout: 240_000 }, (
       await gp.fill('[data-testid=comment-input]', `@${me.email} 이 단계 확인 부탁드려요`);
       await gp.click('[data-testid=comment-post]');
       await gp.waitForSelector('[data-testid=comment]');
+      await gp.screenshot({ path: join(RESULTS, 'comments.png') });
       const comments = await server.api('GET', `/api/v1/journeys/${journey.id}/comments`);
       assert.equal(comments.length, 1);
       assert.deepEqual(comments[0].target, { kind: 'touchpoint', id: tp.id });

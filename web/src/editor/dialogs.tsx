@@ -84,7 +84,7 @@ export function ShareDialog({ journeyId, onClose }: { journeyId: string; onClose
       {shares && shares.length > 0 && (
         <table class="table">
           <thead>
-            <tr><th>{t('share_role')}</th><th>{t('expires')}</th><th>{t('updated', { date: '' }).trim()}</th><th /></tr>
+            <tr><th>{t('share_role')}</th><th>{t('expires')}</th><th>{t('created')}</th><th /></tr>
           </thead>
           <tbody>
             {shares.map((s) => (

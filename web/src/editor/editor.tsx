@@ -244,7 +244,7 @@ export function EditorPage({ journeyId, me }: { journeyId: string; me: Me }) {
               {panel === 'details' && <DetailsPanel journey={j} sel={sel} readOnly={readOnly} commit={commit} />}
               {panel === 'personas' && <PersonasPanel journey={j} sel={sel} readOnly={readOnly} commit={commit} select={select} />}
               {panel === 'comments' && (
-                <CommentsPanel journey={j} comments={comments} sel={sel} role={role} members={members} reload={reload} select={select} />
+                <CommentsPanel journey={j} comments={comments} sel={sel} role={role} members={members} meId={me.id} meName={me.name || me.email} reload={reload} select={select} />
               )}
             </div>
           </aside>

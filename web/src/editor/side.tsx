@@ -285,6 +285,8 @@ export function CommentsPanel(p: {
   sel: Sel;
   role: Role | null;
   members: MemberLite[];
+  meId: string;
+  meName: string;
   reload: () => void;
   select: (s: Sel) => void;
 }) {
@@ -338,7 +340,7 @@ export function CommentsPanel(p: {
       {list.map((c) => (
         <div class={`comment ${c.resolved ? 'resolved' : ''}`} data-testid="comment">
           <div class="comment-meta">
-            <strong>{c.author_name || '—'}</strong>
+            <strong>{c.author_name || (c.author_id && c.author_id === p.meId ? p.meName : t('guest'))}</strong>
             <span class="muted small">{fmtDate(c.created_at)}</span>
           </div>
           {target.kind === 'journey' && c.target.kind !== 'journey' && (
