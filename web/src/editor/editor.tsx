@@ -33,6 +33,23 @@ export function EditorPage({ journeyId, me }: { journeyId: string; me: Me }) {
   const [panel, setPanel] = useState<Panel>('details');
   const [dialog, setDialog] = useState<'share' | 'members' | 'help' | null>(null);
   const [exportOpen, setExportOpen] = useState(false);
+  const [lanesOpen, setLanesOpen] = useState(false);
+  const [extraLanes, setExtraLanes] = useState<{ needs: boolean; expectations: boolean }>(() => {
+    try {
+      return { needs: false, expectations: false, ...JSON.parse(localStorage.getItem('cxmap.lanes') || '{}') };
+    } catch {
+      return { needs: false, expectations: false };
+    }
+  });
+  const toggleLane = (k: 'needs' | 'expectations') => {
+    const next = { ...extraLanes, [k]: !extraLanes[k] };
+    setExtraLanes(next);
+    try {
+      localStorage.setItem('cxmap.lanes', JSON.stringify(next));
+    } catch {
+      /* ignore */
+    }
+  };
   const [toast, setToast] = useState('');
   const [workspace, setWorkspace] = useState<WorkspaceRole | null>(null);
   const [members, setMembers] = useState<MemberLite[]>([]);
@@ -206,6 +223,18 @@ export function EditorPage({ journeyId, me }: { journeyId: string; me: Me }) {
             </>
           )}
           <div class="menu-anchor">
+            <button class="btn ghost small" data-testid="lanes" onClick={() => setLanesOpen(!lanesOpen)}>{t('lanes')} ▾</button>
+            {lanesOpen && (
+              <div class="menu" role="menu" onMouseLeave={() => setLanesOpen(false)}>
+                {(['needs', 'expectations'] as const).map((k) => (
+                  <label class="check menu-check">
+                    <input type="checkbox" checked={extraLanes[k]} onChange={() => toggleLane(k)} /> {t(`lane_${k}` as Key)}
+                  </label>
+                ))}
+              </div>
+            )}
+          </div>
+          <div class="menu-anchor">
             <button class="btn ghost small" data-testid="export" onClick={() => setExportOpen(!exportOpen)}>{t('export')} ▾</button>
             {exportOpen && <ExportMenu journeyId={journeyId} onClose={() => setExportOpen(false)} />}
           </div>
@@ -222,7 +251,7 @@ export function EditorPage({ journeyId, me }: { journeyId: string; me: Me }) {
             <div class="center-page"><p class="muted">{s.status === 'offline' ? t('offline') : t('loading')}</p></div>
           ) : view === 'map' ? (
             <JourneyGrid journey={j} readOnly={readOnly} sel={sel} peers={s.peers} mySession={s.me?.session}
-              commentCounts={commentCounts} commit={commit} select={select} openComments={openComments} />
+              commentCounts={commentCounts} commit={commit} select={select} openComments={openComments} extraLanes={extraLanes} />
           ) : (
             <AuditTable journey={j} select={(x) => {
               select(x);

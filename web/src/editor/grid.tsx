@@ -77,6 +77,8 @@ interface GridProps {
   commit: (ops: JourneyOp[]) => void;
   select: (s: Sel) => void;
   openComments: (s: Sel) => void;
+  /** Optional lanes to show besides the standard ones. */
+  extraLanes?: { needs: boolean; expectations: boolean };
 }
 
 export function JourneyGrid(p: GridProps) {
@@ -334,6 +336,8 @@ export function JourneyGrid(p: GridProps) {
         }))}
 
         {listLane('lane_thoughts', 'thought', 'thoughts', 'tone-thought')}
+        {p.extraLanes?.needs && listLane('lane_needs', 'need', 'needs', 'tone-need')}
+        {p.extraLanes?.expectations && listLane('lane_expectations', 'need', 'expectations', 'tone-need')}
 
         {/* emotion curve */}
         <div class="lane-label emotion-label">
