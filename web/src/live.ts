@@ -152,7 +152,7 @@ export class LiveSession {
   private scheduleReconnect() {
     if (this.closed) return;
     clearTimeout(this.timer);
-    const delay = Math.min(10_000, 250 * 2 ** this.retry) * (0.8 + Math.random() * 0.4);
+    const delay = Math.min(5_000, 250 * 2 ** this.retry) * (0.8 + Math.random() * 0.4);
     this.retry = Math.min(this.retry + 1, 6);
     this.timer = setTimeout(() => this.connect(), delay);
   }

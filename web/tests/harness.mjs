@@ -225,7 +225,7 @@ export async function signUpMember(server, context, ws, name, role = 'editor') {
 export async function openEditor(page, journeyId) {
   await page.goto(`/app/j/${journeyId}`);
   try {
-    await page.waitForSelector('[data-testid=editor][data-status=online]', { timeout: 20_000 });
+    await page.waitForSelector('[data-testid=editor][data-status=online]', { timeout: 30_000 });
   } catch (e) {
     const state = await page.evaluate(() => ({
       url: location.href,
