@@ -136,7 +136,11 @@ export function EditorPage({ journeyId, me }: { journeyId: string; me: Me }) {
       if (e.key === 'Delete' || e.key === 'Backspace') {
         e.preventDefault();
         if (sel?.kind === 'touchpoint') commit([{ op: 'remove_touchpoint', id }]);
-        else if (sel?.kind === 'stage') commit([{ op: 'remove_stage', id }]);
+        else if (sel?.kind === 'stage') {
+          const st = s.view.stages.find((x) => x.id === id);
+          if (st?.touchpoints.length && !confirm(t('confirm_remove_stage', { name: st.name, n: st.touchpoints.length }))) return;
+          commit([{ op: 'remove_stage', id }]);
+        }
         else if (sel?.kind === 'opportunity') commit([{ op: 'remove_opportunity', id }]);
         else if (sel?.kind === 'persona') commit([{ op: 'remove_persona', id }]);
         select(null);

@@ -230,6 +230,7 @@ export function JourneyGrid(p: GridProps) {
                   <button class="icon-btn danger" title={t('remove')} aria-label={t('remove')}
                     onClick={(e) => {
                       e.stopPropagation();
+                      if (stage.touchpoints.length && !confirm(t('confirm_remove_stage', { name: stage.name, n: stage.touchpoints.length }))) return;
                       p.commit([{ op: 'remove_stage', id: stage.id }]);
                     }}>✕</button>
                 </div>
