@@ -111,7 +111,7 @@ export function DetailsPanel(p: { journey: Journey; sel: Sel; readOnly: boolean;
   const upd = (patch: any) => p.commit([{ op: 'update_journey', patch }]);
   return (
     <div class="details" data-testid="details">
-      <div class="details-kicker">{t('journeys')} · {j.kind.toUpperCase()}</div>
+      <div class="details-kicker">{t('journey')} · {j.kind.toUpperCase()}</div>
       <h3><Editable value={j.title} required readOnly={ro} onCommit={(v) => upd({ title: v })} /></h3>
       <Field label={t('kind')}>
         <select class="select" disabled={ro} value={j.kind} onChange={(e) => upd({ kind: (e.target as HTMLSelectElement).value })}>
