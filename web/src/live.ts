@@ -25,7 +25,7 @@ interface HistoryEntry {
   seq: number;
 }
 
-export type Status = 'connecting' | 'online' | 'offline';
+export type Status = 'connecting' | 'online' | 'offline' | 'signed_out';
 
 // One id per page load of a tab: client_seq restarts at 1 with it, so it must not be reused.
 const clientId = uuid();
@@ -152,6 +152,18 @@ export class LiveSession {
   private scheduleReconnect() {
     if (this.closed) return;
     clearTimeout(this.timer);
+    if (this.retry === 3 && typeof fetch === 'function') {
+      // Several failures in a row: maybe the session ended. Then stop and say so.
+      fetch('/api/v1/me', { credentials: 'same-origin' })
+        .then((r) => {
+          if (r.status === 401 && !this.closed && this.status !== 'online') {
+            clearTimeout(this.timer);
+            this.status = 'signed_out';
+            this.emit();
+          }
+        })
+        .catch(() => {});
+    }
     const delay = Math.min(5_000, 250 * 2 ** this.retry) * (0.8 + Math.random() * 0.4);
     this.retry = Math.min(this.retry + 1, 6);
     this.timer = setTimeout(() => this.connect(), delay);
@@ -159,7 +171,7 @@ export class LiveSession {
 
   /** Reconnects at once (used when the browser says it is back online). */
   reconnectNow() {
-    if (this.closed) return;
+    if (this.closed || this.status === 'signed_out') return;
     clearTimeout(this.timer);
     this.retry = 0;
     if (this.ws && this.ws.readyState <= 1) return;

@@ -465,4 +465,36 @@ describe('web app against cxmap demo', { skip: skipReason, timeout: 240_000 }, (
     }
   });
 
+
+  test('the editor says so when the session ends, and signing out returns to the sign-in page', async () => {
+    const { journey } = await fixtureJourney(server);
+    const ctx = await newContext(browser, server.base);
+    try {
+      const page = await ctx.newPage();
+      await page.goto('/app/');
+      await page.waitForSelector('[data-testid=journey-card]');
+      await openEditor(page, journey.id);
+      // The session ends elsewhere (e.g. another tab signed out); the socket drops.
+      const status = await page.evaluate(async () => {
+        const csrf = document.cookie.split(/;\s*/).find((c) => c.startsWith('cxmap_csrf='))?.slice(11) ?? '';
+        const r = await fetch('/api/v1/auth/logout', { method: 'POST', headers: { 'X-CSRF-Token': decodeURIComponent(csrf) } });
+        window.__cxmap.dropSocket();
+        return r.status;
+      });
+      assert.equal(status, 204);
+      await page.waitForSelector('[data-testid=signed-out]', { timeout: 20_000 });
+      await page.click('[data-testid=signed-out]');
+      await page.waitForURL(/\/app\/login\?next=/);
+      // Signing in again (the demo signs in by itself on the home page), then signing out.
+      await page.goto('/app/');
+      await page.waitForSelector('[data-testid=journey-card]');
+      await page.click('[data-testid=sign-out]');
+      await page.waitForURL(/\/app\/login$/);
+      const me = await ctx.request.get('/api/v1/me');
+      assert.equal(me.status(), 401);
+    } finally {
+      await ctx.close();
+    }
+  });
+
 });

@@ -179,7 +179,9 @@ export function EditorPage({ journeyId, me }: { journeyId: string; me: Me }) {
   }, [comments]);
 
   const status =
-    s.status === 'offline' ? (
+    s.status === 'signed_out' ? (
+      <a class="badge offline" data-testid="signed-out" href={`${BASE}/login?next=${encodeURIComponent(location.pathname)}`}>{t('signed_out')}</a>
+    ) : s.status === 'offline' ? (
       <span class="badge offline" data-testid="offline-badge" role="status">● {t('offline')}{s.pending.length ? ` · ${s.pending.length}` : ''}</span>
     ) : s.status === 'connecting' ? (
       <span class="badge" role="status">{t('connecting')}</span>
