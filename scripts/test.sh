@@ -35,7 +35,12 @@ step "Python tests (cxmap analyze vs PM4Py)"
 for dir in web tests-e2e; do
     if [[ -f $dir/package.json ]]; then
         step "browser tests in $dir (playwright-core + Debian chromium)"
-        (cd "$dir" && npm ci --no-audit --no-fund && npm test)
+        (cd "$dir" && npm ci --no-audit --no-fund)
+        if [[ $dir == web ]]; then
+            step "web/dist matches web/src (the binary embeds the committed build)"
+            (cd web && npm run check-dist)
+        fi
+        (cd "$dir" && npm test)
     fi
 done
 

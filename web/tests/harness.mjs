@@ -1,9 +1,6 @@
 // Test harness: starts a real `cxmap demo` server and a headless Chromium (never downloaded).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createHttpServer, request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
-import { extname } from 'node:path';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,7 +14,8 @@ mkdirSync(RESULTS, { recursive: true });
 export const BIN = resolve(WEB, process.env.CXMAP_BIN || '../target/debug/cxmap');
 export const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 export const haveBinaries = existsSync(BIN) && existsSync(CHROMIUM);
-export const skipReason = haveBinaries ? false : `needs the cxmap binary (${BIN}) and ${CHROMIUM}`;
+// When the test command names the binary (CXMAP_BIN), a missing one is a failure, not a skip.
+export const skipReason = haveBinaries || process.env.CXMAP_BIN ? false : `needs the cxmap binary (${BIN}) and ${CHROMIUM}`;
 
 function freePort() {
   return new Promise((res, rej) => {
@@ -40,8 +38,9 @@ export async function startServer() {
   const base = `http://127.0.0.1:${port}`;
   const child = spawn(BIN, ['demo', '--addr', `127.0.0.1:${port}`, '--db', `sqlite://${join(dir, 'demo.db')}`], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    // The server serves this checkout's build at /app (rather than the dist it embedded).
-    env: { ...process.env, CXMAP_WEB_DIR: process.env.CXMAP_WEB_DIR || join(WEB, 'dist'), RUST_LOG: process.env.RUST_LOG || 'warn' },
+    // The binary serves the dist it embedded (the test command checks that it matches the
+    // source); CXMAP_WEB_DIR=web/dist serves a fresh build instead while working on the app.
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
   });
   let out = '';
   let token = '';
@@ -80,21 +79,19 @@ export async function startServer() {
     if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
     return text ? JSON.parse(text) : undefined;
   };
-  // A binary that ignores CXMAP_WEB_DIR serves the dist it embedded: then the browser talks to
-  // a small front that serves this checkout's web/dist at /app/ (with the server's CSP) and
-  // passes everything else, WebSockets included, to the server with the Host header unchanged.
+  // The app under test is the one the binary serves: it must be this checkout's build.
   const index = readFileSync(join(WEB, 'dist', 'index.html'), 'utf8');
   const served = await fetch(`${base}/app/`).then((r) => r.text()).catch(() => '');
-  const front = served === index || process.env.CXMAP_TEST_DIRECT ? null : await startFront(port);
+  if (served !== index) {
+    child.kill('SIGKILL');
+    throw new Error(`${BIN} does not serve this checkout's web/dist at /app/: rebuild it (cargo build -p cxmap-cli) or set CXMAP_WEB_DIR`);
+  }
   return {
-    base: front ? front.base : base,
-    viaFront: !!front,
-    serverBase: base,
+    base,
     token,
     api,
     log: () => out,
     async stop() {
-      front?.close();
       child.kill('SIGTERM');
       await Promise.race([new Promise((r) => child.once('exit', r)), sleep(5000)]);
       if (child.exitCode === null) child.kill('SIGKILL');
@@ -103,69 +100,6 @@ export async function startServer() {
   };
 }
 
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
-
-async function startFront(serverPort) {
-  const dist = join(WEB, 'dist');
-  const port = await freePort();
-  const srv = createHttpServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
-    if (url.pathname === '/app' || url.pathname.startsWith('/app/')) {
-      let rel = url.pathname.replace(/^\/app\/?/, '');
-      let file = join(dist, rel);
-      if (!rel || rel.includes('..') || !existsSync(file)) {
-        if (rel.startsWith('assets/')) {
-          res.writeHead(404).end();
-          return;
-        }
-        file = join(dist, 'index.html');
-      }
-      res.writeHead(200, {
-        'Content-Type': TYPES[extname(file)] || 'application/octet-stream',
-        'Cache-Control': 'no-cache',
-        // The same policy the server's embedded app is served with (crates/server/src/webapp.rs).
-        'Content-Security-Policy':
-          "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; " +
-          "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-        'X-Content-Type-Options': 'nosniff',
-      });
-      res.end(readFileSync(file));
-      return;
-    }
-    const up = httpRequest({ host: '127.0.0.1', port: serverPort, path: req.url, method: req.method, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode, r.headers);
-      r.pipe(res);
-    });
-    up.on('error', () => res.writeHead(502).end());
-    req.pipe(up);
-  });
-  srv.on('upgrade', (req, socket, head) => {
-    const up = connect(serverPort, '127.0.0.1', () => {
-      let raw = `${req.method} ${req.url} HTTP/1.1\r\n`;
-      for (let i = 0; i < req.rawHeaders.length; i += 2) raw += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`;
-      up.write(raw + '\r\n');
-      if (head?.length) up.write(head);
-      up.pipe(socket);
-      socket.pipe(up);
-    });
-    const end = () => {
-      up.destroy();
-      socket.destroy();
-    };
-    up.on('error', end);
-    socket.on('error', end);
-    up.on('close', end);
-    socket.on('close', end);
-  });
-  await new Promise((r) => srv.listen(port, '127.0.0.1', r));
-  return {
-    base: `http://127.0.0.1:${port}`,
-    close: () => {
-      srv.closeAllConnections?.();
-      srv.close();
-    },
-  };
-}
 
 export async function launchBrowser() {
   return chromium.launch({
