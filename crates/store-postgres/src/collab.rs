@@ -4,8 +4,8 @@ use cxmap_domain::{
     ClientId, Comment, Journey, JourneyId, JourneyOp, Role, ShareId, UserId, Version,
 };
 use cxmap_store::{
-    ChangeFeed, CollabStore, OpLogEntry, Session, Share, StoreError, StoreResult, TokenHash, User,
-    strongest_role,
+    ChangeFeed, CollabStore, OpLogEntry, PlanCommit, Session, Share, StoreError, StoreResult,
+    TokenHash, User, strongest_role,
 };
 use sqlx::Row;
 use sqlx::postgres::{PgListener, PgRow};
@@ -244,41 +244,35 @@ impl CollabStore for PgStore {
         Ok(docs.into_iter().map(|d| d.0).collect())
     }
 
-    async fn commit_ops(
-        &self,
-        journey: &Journey,
-        expected: Version,
-        entries: &[OpLogEntry],
-    ) -> StoreResult<()> {
-        journey.validate()?;
+    async fn commit_with(&self, journey: JourneyId, plan: &mut PlanCommit<'_>) -> StoreResult<()> {
+        // FOR UPDATE holds the row: another process's commit waits for ours instead of failing.
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let done = sqlx::query(
+        let doc: Option<Json<Journey>> =
+            sqlx::query_scalar("SELECT doc FROM journeys WHERE id = $1 FOR UPDATE")
+                .bind(journey.as_uuid())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        let current = doc
+            .ok_or_else(|| StoreError::not_found("journey", journey))?
+            .0;
+        let expected = current.version;
+        let Some((next, entries)) = plan(current) else {
+            return Ok(());
+        };
+        next.validate()?;
+        sqlx::query(
             "UPDATE journeys SET doc = $3, version = $4, updated_at = $5 WHERE id = $1 AND version = $2",
         )
-        .bind(journey.id.as_uuid())
+        .bind(journey.as_uuid())
         .bind(expected.0)
-        .bind(Json(journey))
-        .bind(journey.version.0)
-        .bind(journey.updated_at)
+        .bind(Json(&next))
+        .bind(next.version.0)
+        .bind(next.updated_at)
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-        if done.rows_affected() != 1 {
-            let actual: Option<i64> =
-                sqlx::query_scalar("SELECT version FROM journeys WHERE id = $1")
-                    .bind(journey.id.as_uuid())
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-            return Err(match actual {
-                None => StoreError::not_found("journey", journey.id),
-                Some(actual) => StoreError::VersionConflict {
-                    expected,
-                    actual: Version(actual),
-                },
-            });
-        }
-        for entry in entries {
+        for entry in &entries {
             sqlx::query(
                 "INSERT INTO journey_ops (journey_id, version, client_id, client_seq, user_id, ops, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -297,7 +291,7 @@ impl CollabStore for PgStore {
         // Delivered to every listening process when (and only if) the transaction commits.
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(OPS_CHANNEL)
-            .bind(format!("{} {}", journey.id, journey.version.0))
+            .bind(format!("{} {}", next.id, next.version.0))
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;

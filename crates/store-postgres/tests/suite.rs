@@ -315,21 +315,27 @@ async fn commits_are_announced_to_other_processes() {
             ..Default::default()
         },
     }];
-    journey.apply(&ops, Utc::now()).unwrap();
-    let entry = OpLogEntry {
-        journey_id: journey.id,
-        version: journey.version,
-        client_id: ClientId::new(),
-        client_seq: 1,
-        user_id: ensured.user.id,
-        ops,
-        created_at: journey.updated_at,
-    };
-    writer.commit_ops(&journey, base, &[entry]).await.unwrap();
+    let user = ensured.user.id;
+    writer
+        .commit_with(journey.id, &mut |mut current| {
+            current.apply(&ops, Utc::now()).unwrap();
+            let entry = OpLogEntry {
+                journey_id: current.id,
+                version: current.version,
+                client_id: ClientId::new(),
+                client_seq: 1,
+                user_id: user,
+                ops: ops.clone(),
+                created_at: current.updated_at,
+            };
+            Some((current, vec![entry]))
+        })
+        .await
+        .unwrap();
+    journey.version = Version(base.0 + 1);
     let notice = tokio::time::timeout(Duration::from_secs(10), feed.next())
         .await
         .expect("a notice within 10 s")
         .expect("the feed stays open");
     assert_eq!(notice, (journey.id, journey.version));
-    assert_eq!(journey.version, Version(base.0 + 1));
 }

@@ -2,8 +2,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cxmap_domain::{ClientId, Comment, Journey, JourneyId, Role, ShareId, UserId, Version};
 use cxmap_store::{
-    ChangeFeed, CollabStore, OpLogEntry, Session, Share, StoreError, StoreResult, TokenHash, User,
-    strongest_role,
+    ChangeFeed, CollabStore, OpLogEntry, PlanCommit, Session, Share, StoreError, StoreResult,
+    TokenHash, User, strongest_role,
 };
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
@@ -238,41 +238,37 @@ impl CollabStore for SqliteStore {
         docs.iter().map(|d| from_doc(d)).collect()
     }
 
-    async fn commit_ops(
-        &self,
-        journey: &Journey,
-        expected: Version,
-        entries: &[OpLogEntry],
-    ) -> StoreResult<()> {
-        journey.validate()?;
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let done = sqlx::query(
+    async fn commit_with(&self, journey: JourneyId, plan: &mut PlanCommit<'_>) -> StoreResult<()> {
+        // BEGIN IMMEDIATE takes the write lock first, so the journey cannot change under the plan.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(map_err)?;
+        let doc: Option<String> = sqlx::query_scalar("SELECT doc FROM journeys WHERE id = $1")
+            .bind(journey.as_uuid())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let current: Journey =
+            from_doc(&doc.ok_or_else(|| StoreError::not_found("journey", journey))?)?;
+        let expected = current.version;
+        let Some((next, entries)) = plan(current) else {
+            return Ok(());
+        };
+        next.validate()?;
+        sqlx::query(
             "UPDATE journeys SET doc = $3, version = $4, updated_at = $5 WHERE id = $1 AND version = $2",
         )
-        .bind(journey.id.as_uuid())
+        .bind(journey.as_uuid())
         .bind(expected.0)
-        .bind(to_doc(journey)?)
-        .bind(journey.version.0)
-        .bind(journey.updated_at)
+        .bind(to_doc(&next)?)
+        .bind(next.version.0)
+        .bind(next.updated_at)
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-        if done.rows_affected() != 1 {
-            let actual: Option<i64> =
-                sqlx::query_scalar("SELECT version FROM journeys WHERE id = $1")
-                    .bind(journey.id.as_uuid())
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-            return Err(match actual {
-                None => StoreError::not_found("journey", journey.id),
-                Some(actual) => StoreError::VersionConflict {
-                    expected,
-                    actual: Version(actual),
-                },
-            });
-        }
-        for entry in entries {
+        for entry in &entries {
             sqlx::query(
                 "INSERT INTO journey_ops (journey_id, version, client_id, client_seq, user_id, ops, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -77,6 +77,10 @@ pub struct OpLogEntry {
     pub created_at: DateTime<Utc>,
 }
 
+/// Decides, from the journey as it is now, what one commit stores (see
+/// [`CollabStore::commit_with`]).
+pub type PlanCommit<'a> = dyn FnMut(Journey) -> Option<(Journey, Vec<OpLogEntry>)> + Send + 'a;
+
 /// A notice that a journey reached a version, from any server process on the same database.
 pub type ChangeFeed = Pin<Box<dyn Stream<Item = (JourneyId, Version)> + Send>>;
 
@@ -122,15 +126,12 @@ pub trait CollabStore {
     /// The comments that mention `user`, newest first, at most `limit`.
     async fn mentions_of(&self, user: UserId, limit: i64) -> StoreResult<Vec<Comment>>;
 
-    /// Replaces the journey (which must still be at `expected`) and appends `entries` to its op
-    /// log, in one transaction. `journey.version` must be the last entry's version. A replayed
+    /// Commits co-editing batches to a journey under its write lock: reads the current journey
+    /// (no other writer can change it meanwhile), hands it to `plan`, and stores what `plan`
+    /// returns — the new journey and its op-log rows, whose last version must be the journey's —
+    /// in the same transaction. `plan` returning `None` commits nothing. A replayed
     /// `(client_id, client_seq)` fails with `AlreadyExists` and changes nothing.
-    async fn commit_ops(
-        &self,
-        journey: &Journey,
-        expected: Version,
-        entries: &[OpLogEntry],
-    ) -> StoreResult<()>;
+    async fn commit_with(&self, journey: JourneyId, plan: &mut PlanCommit<'_>) -> StoreResult<()>;
     /// The op-log entries of a journey after `since`, oldest first, at most `limit`.
     async fn ops_since(
         &self,

@@ -25,8 +25,6 @@ use crate::error::{ApiError, ApiResult};
 const GROUP_LIMIT: usize = 128;
 /// How many events a slow socket may fall behind before it is re-synced with a snapshot.
 const FANOUT_CAPACITY: usize = 4096;
-/// How often a commit is retried when another process committed first.
-const CONFLICT_RETRIES: usize = 16;
 /// The most op-log entries fetched at once when catching up.
 const CATCH_UP_LIMIT: i64 = 1000;
 
@@ -166,7 +164,7 @@ impl Hub {
             delivered: tokio::sync::Mutex::new(journey.version),
         });
         let (submit, inbox) = mpsc::channel(1024);
-        tokio::spawn(writer(self.store.clone(), journey, inbox, delivery.clone()));
+        tokio::spawn(writer(self.store.clone(), inbox, delivery.clone()));
         let room = Arc::new(Room {
             id,
             submit,
@@ -299,15 +297,13 @@ impl Delivery {
     }
 }
 
-/// The room's single writer: takes every batch waiting, applies them in order to its copy of
-/// the journey, commits them in one transaction, then answers and broadcasts.
+/// The room's single writer: takes every batch waiting and commits them together, under the
+/// journey's write lock, then answers and broadcasts.
 async fn writer(
     store: Arc<dyn Store>,
-    journey: Journey,
     mut inbox: mpsc::Receiver<Submission>,
     delivery: Arc<Delivery>,
 ) {
-    let mut cached = Some(journey);
     let mut last_seq: HashMap<ClientId, i64> = HashMap::new();
     while let Some(first) = inbox.recv().await {
         let mut group = vec![first];
@@ -317,140 +313,164 @@ async fn writer(
                 Err(_) => break,
             }
         }
-        cached = commit_group(&*store, cached, group, &mut last_seq, &delivery).await;
+        commit_group(&*store, group, &mut last_seq, &delivery).await;
     }
 }
 
-/// A submission on its way through one commit attempt.
-struct Accepted {
-    submission: Submission,
-    version: Version,
-    journey: Option<Box<Journey>>,
+/// What became of one submission when the group was planned against the current journey.
+enum Planned {
+    /// Applied as this version (the journey right after it, when asked for).
+    Accepted(Version, Option<Box<Journey>>),
+    /// A replay of a batch earlier in the same group.
+    ReplayOf(usize),
+    /// Refused.
+    Rejected(ApiError),
+}
+
+/// Applies the group's batches in order to `journey`; the op-log rows of the accepted ones.
+fn plan(
+    mut journey: Journey,
+    group: &[Submission],
+    now: chrono::DateTime<chrono::Utc>,
+    outcomes: &mut Vec<Planned>,
+) -> Option<(Journey, Vec<OpLogEntry>)> {
+    outcomes.clear();
+    let mut entries: Vec<OpLogEntry> = Vec::new();
+    for (index, submission) in group.iter().enumerate() {
+        let key = (submission.client_id, submission.client_seq);
+        if let Some(first) = group[..index]
+            .iter()
+            .position(|s| (s.client_id, s.client_seq) == key)
+        {
+            outcomes.push(Planned::ReplayOf(first));
+            continue;
+        }
+        if let Some(required) = submission.required_base
+            && required != journey.version
+        {
+            let conflict = StoreError::VersionConflict {
+                expected: required,
+                actual: journey.version,
+            };
+            outcomes.push(Planned::Rejected(conflict.into()));
+            continue;
+        }
+        match journey.apply(&submission.ops, now) {
+            Ok(()) => {
+                entries.push(OpLogEntry {
+                    journey_id: journey.id,
+                    version: journey.version,
+                    client_id: submission.client_id,
+                    client_seq: submission.client_seq,
+                    user_id: submission.user_id,
+                    ops: submission.ops.clone(),
+                    created_at: now,
+                });
+                let copy = submission.want_journey.then(|| Box::new(journey.clone()));
+                outcomes.push(Planned::Accepted(journey.version, copy));
+            }
+            Err(e) => outcomes.push(Planned::Rejected(e.into())),
+        }
+    }
+    (!entries.is_empty()).then_some((journey, entries))
 }
 
 async fn commit_group(
     store: &dyn Store,
-    mut cached: Option<Journey>,
     mut group: Vec<Submission>,
     last_seq: &mut HashMap<ClientId, i64>,
     delivery: &Delivery,
-) -> Option<Journey> {
-    for _ in 0..CONFLICT_RETRIES {
-        let base = match cached.take() {
-            Some(journey) => journey,
-            None => match store.journey(delivery.journey).await {
-                Ok(journey) => journey,
-                Err(e) => {
-                    reject_all(group, &e.into());
-                    return None;
-                }
-            },
-        };
-        let now = cxmap_domain::now();
-        let mut next = base.clone();
-        let mut accepted: Vec<Accepted> = Vec::new();
-        let mut waiting = Vec::new();
-        for submission in group {
-            let key = (submission.client_id, submission.client_seq);
-            // A replay of a batch in this very group waits for the group's outcome.
-            if accepted
-                .iter()
-                .any(|a| (a.submission.client_id, a.submission.client_seq) == key)
-            {
-                waiting.push(submission);
-                continue;
-            }
-            if let Some(version) = committed_before(store, base.id, last_seq, &submission).await {
+) {
+    // A replay committed by another process after our check fails the commit as a whole: look
+    // again (the replay is then found and answered) and commit the rest.
+    for _ in 0..3 {
+        match try_commit_group(store, group, last_seq, delivery).await {
+            Some(again) => group = again,
+            None => return,
+        }
+    }
+}
+
+/// One attempt; gives the group back when a replayed batch made the commit fail.
+async fn try_commit_group(
+    store: &dyn Store,
+    group: Vec<Submission>,
+    last_seq: &mut HashMap<ClientId, i64>,
+    delivery: &Delivery,
+) -> Option<Vec<Submission>> {
+    // Batches committed before (a client re-sending after a reconnect) are answered at once.
+    let mut fresh = Vec::with_capacity(group.len());
+    for submission in group {
+        match committed_before(store, delivery.journey, last_seq, &submission).await {
+            Some(version) => {
                 let _ = submission.reply.send(Outcome::Applied {
                     version,
                     journey: None,
                     replay: true,
                 });
-                continue;
             }
-            if let Some(required) = submission.required_base
-                && required != next.version
-            {
-                let conflict = StoreError::VersionConflict {
-                    expected: required,
-                    actual: next.version,
-                };
-                let _ = submission.reply.send(Outcome::Rejected(conflict.into()));
-                continue;
-            }
-            match next.apply(&submission.ops, now) {
-                Ok(()) => accepted.push(Accepted {
-                    version: next.version,
-                    journey: submission.want_journey.then(|| Box::new(next.clone())),
-                    submission,
-                }),
-                Err(e) => {
-                    let _ = submission.reply.send(Outcome::Rejected(e.into()));
-                }
-            }
-        }
-        if accepted.is_empty() {
-            answer_replays(waiting, &[]);
-            return Some(base);
-        }
-        let entries: Vec<OpLogEntry> = accepted
-            .iter()
-            .map(|a| OpLogEntry {
-                journey_id: base.id,
-                version: a.version,
-                client_id: a.submission.client_id,
-                client_seq: a.submission.client_seq,
-                user_id: a.submission.user_id,
-                ops: a.submission.ops.clone(),
-                created_at: now,
-            })
-            .collect();
-        match store.commit_ops(&next, base.version, &entries).await {
-            Ok(()) => {
-                for a in &accepted {
-                    let seq = last_seq.entry(a.submission.client_id).or_insert(0);
-                    *seq = (*seq).max(a.submission.client_seq);
-                }
-                answer_replays(waiting, &accepted);
-                delivery.deliver(entries).await;
-                for a in accepted {
-                    let _ = a.submission.reply.send(Outcome::Applied {
-                        version: a.version,
-                        journey: a.journey,
-                        replay: false,
-                    });
-                }
-                return Some(next);
-            }
-            // Another process committed first, or a replay raced its original: start over
-            // from the stored journey, after broadcasting what the others committed.
-            Err(StoreError::VersionConflict { actual, .. }) => {
-                delivery.catch_up_to(actual).await;
-                group = regroup(accepted, waiting);
-            }
-            Err(StoreError::AlreadyExists(_)) => {
-                group = regroup(accepted, waiting);
-            }
-            Err(e) => {
-                let error: ApiError = e.into();
-                reject_all(regroup(accepted, waiting), &error);
-                return None;
-            }
+            None => fresh.push(submission),
         }
     }
-    reject_all(
-        group,
-        &ApiError::internal("the journey kept changing under this commit"),
-    );
+    if fresh.is_empty() {
+        return None;
+    }
+    let now = cxmap_domain::now();
+    let mut outcomes = Vec::new();
+    let mut entries = Vec::new();
+    let result = store
+        .commit_with(delivery.journey, &mut |journey| {
+            let planned = plan(journey, &fresh, now, &mut outcomes);
+            entries = planned.as_ref().map(|(_, e)| e.clone()).unwrap_or_default();
+            planned
+        })
+        .await;
+    match result {
+        Ok(()) => {}
+        Err(StoreError::AlreadyExists(_)) => return Some(fresh),
+        Err(e) => {
+            // Nothing of the group landed (e.g. the database is gone): say so to every sender.
+            let error = ApiError::from(e);
+            for submission in fresh {
+                let _ = submission.reply.send(Outcome::Rejected(error.clone()));
+            }
+            return None;
+        }
+    }
+    for submission in &fresh {
+        let seq = last_seq.entry(submission.client_id).or_insert(0);
+        *seq = (*seq).max(submission.client_seq);
+    }
+    delivery.deliver(entries).await;
+    let versions: Vec<Option<Version>> = outcomes
+        .iter()
+        .map(|o| match o {
+            Planned::Accepted(version, _) => Some(*version),
+            _ => None,
+        })
+        .collect();
+    for (submission, outcome) in fresh.into_iter().zip(outcomes) {
+        let outcome = match outcome {
+            Planned::Accepted(version, journey) => Outcome::Applied {
+                version,
+                journey,
+                replay: false,
+            },
+            Planned::ReplayOf(first) => match versions.get(first).copied().flatten() {
+                Some(version) => Outcome::Applied {
+                    version,
+                    journey: None,
+                    replay: true,
+                },
+                None => {
+                    Outcome::Rejected(ApiError::conflict("the original of this batch was refused"))
+                }
+            },
+            Planned::Rejected(e) => Outcome::Rejected(e),
+        };
+        let _ = submission.reply.send(outcome);
+    }
     None
-}
-
-fn regroup(accepted: Vec<Accepted>, waiting: Vec<Submission>) -> Vec<Submission> {
-    accepted
-        .into_iter()
-        .map(|a| a.submission)
-        .chain(waiting)
-        .collect()
 }
 
 /// The version an earlier commit gave this batch, if it was committed before.
@@ -472,30 +492,6 @@ async fn committed_before(
         .await
         .ok()
         .flatten()
-}
-
-fn answer_replays(waiting: Vec<Submission>, accepted: &[Accepted]) {
-    for submission in waiting {
-        let original = accepted.iter().find(|a| {
-            (a.submission.client_id, a.submission.client_seq)
-                == (submission.client_id, submission.client_seq)
-        });
-        let outcome = match original {
-            Some(a) => Outcome::Applied {
-                version: a.version,
-                journey: None,
-                replay: true,
-            },
-            None => Outcome::Rejected(ApiError::conflict("the original of this batch was refused")),
-        };
-        let _ = submission.reply.send(outcome);
-    }
-}
-
-fn reject_all(group: Vec<Submission>, error: &ApiError) {
-    for submission in group {
-        let _ = submission.reply.send(Outcome::Rejected(error.clone()));
-    }
 }
 
 /// Applies a REST edit through the journey's room, so that live sockets see it.

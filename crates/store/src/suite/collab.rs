@@ -170,22 +170,13 @@ pub async fn mentions_are_indexed<S: Store>(store: &S) {
     assert!(store.mentions_of(mate.id, 10).await.unwrap().is_empty());
 }
 
-/// A commit replaces the journey and appends its op-log rows together; a stale or replayed
-/// commit changes nothing.
+/// A commit replaces the journey and appends its op-log rows together, planned against the
+/// journey as stored; a replayed batch or a plan that fails validation changes nothing.
 pub async fn op_log_commits_atomically<S: Store>(store: &S) {
     let (owner, _, project) = seeded(store).await;
     let original = sample_journey(project.id);
     store.create_journey(&original).await.unwrap();
     let client = ClientId::new();
-    let entry = |journey: &Journey, seq: i64, ops: Vec<JourneyOp>| OpLogEntry {
-        journey_id: journey.id,
-        version: journey.version,
-        client_id: client,
-        client_seq: seq,
-        user_id: owner.id,
-        ops,
-        created_at: journey.updated_at,
-    };
     let rename = |title: &str| {
         vec![JourneyOp::UpdateJourney {
             patch: ops::JourneyPatch {
@@ -194,82 +185,88 @@ pub async fn op_log_commits_atomically<S: Store>(store: &S) {
             },
         }]
     };
+    // Applies `batches` (seq, title) to whatever is stored, like the co-editing writer does.
+    let commit = |batches: Vec<(i64, &'static str)>| {
+        let mut plan = move |mut journey: Journey| {
+            let mut entries = Vec::new();
+            for (seq, title) in &batches {
+                journey.apply(&rename(title), now()).unwrap();
+                entries.push(OpLogEntry {
+                    journey_id: journey.id,
+                    version: journey.version,
+                    client_id: client,
+                    client_seq: *seq,
+                    user_id: owner.id,
+                    ops: rename(title),
+                    created_at: journey.updated_at,
+                });
+            }
+            Some((journey, entries))
+        };
+        async move { store.commit_with(original.id, &mut plan).await }
+    };
 
-    // Two batches in one commit.
-    let mut journey = original.clone();
-    journey.apply(&rename("하나"), now()).unwrap();
-    let first = entry(&journey, 1, rename("하나"));
-    journey.apply(&rename("둘"), now()).unwrap();
-    let second = entry(&journey, 2, rename("둘"));
-    store
-        .commit_ops(&journey, original.version, &[first.clone(), second.clone()])
+    commit(vec![(1, "하나"), (2, "둘")]).await.unwrap();
+    let stored = store.journey(original.id).await.unwrap();
+    assert_eq!(stored.title.as_str(), "둘");
+    assert_eq!(stored.version.0, original.version.0 + 2);
+    let log = store
+        .ops_since(original.id, original.version, 100)
         .await
         .unwrap();
-    assert_eq!(store.journey(journey.id).await.unwrap(), journey);
+    assert_eq!(log.len(), 2);
+    assert_eq!(
+        (log[0].client_seq, log[0].version.0),
+        (1, original.version.0 + 1)
+    );
+    assert_eq!(log[1].ops, rename("둘"));
     assert_eq!(
         store
-            .ops_since(journey.id, original.version, 100)
+            .ops_since(original.id, log[0].version, 100)
             .await
             .unwrap(),
-        vec![first.clone(), second.clone()]
+        vec![log[1].clone()]
     );
     assert_eq!(
         store
-            .ops_since(journey.id, first.version, 100)
+            .committed_version(original.id, client, 2)
             .await
             .unwrap(),
-        vec![second.clone()]
+        Some(stored.version)
     );
     assert_eq!(
         store
-            .committed_version(journey.id, client, 2)
-            .await
-            .unwrap(),
-        Some(second.version)
-    );
-    assert_eq!(
-        store
-            .committed_version(journey.id, client, 3)
-            .await
-            .unwrap(),
-        None
-    );
-
-    // A stale base: nothing lands.
-    let mut stale = original.clone();
-    stale.apply(&rename("낡음"), now()).unwrap();
-    let err = store
-        .commit_ops(
-            &stale,
-            original.version,
-            &[entry(&stale, 3, rename("낡음"))],
-        )
-        .await
-        .unwrap_err();
-    assert!(matches!(err, StoreError::VersionConflict { .. }), "{err:?}");
-    assert_eq!(
-        store
-            .committed_version(journey.id, client, 3)
+            .committed_version(original.id, client, 3)
             .await
             .unwrap(),
         None
     );
 
     // A replayed batch: refused as a whole, the journey keeps its version.
-    let mut replay = journey.clone();
-    replay.apply(&rename("둘"), now()).unwrap();
-    let err = store
-        .commit_ops(&replay, journey.version, &[entry(&replay, 2, rename("둘"))])
-        .await
-        .unwrap_err();
+    let err = commit(vec![(3, "셋"), (2, "둘")]).await.unwrap_err();
     assert!(matches!(err, StoreError::AlreadyExists(_)), "{err:?}");
-    assert_eq!(store.journey(journey.id).await.unwrap(), journey);
+    assert_eq!(store.journey(original.id).await.unwrap(), stored);
+    assert_eq!(
+        store
+            .committed_version(original.id, client, 3)
+            .await
+            .unwrap(),
+        None
+    );
+
+    // A plan that commits nothing.
+    store.commit_with(original.id, &mut |_| None).await.unwrap();
+    assert_eq!(store.journey(original.id).await.unwrap(), stored);
+    assert!(matches!(
+        store.commit_with(JourneyId::new(), &mut |_| None).await,
+        Err(StoreError::NotFound { .. })
+    ));
 
     // Deleting the journey deletes its log.
-    store.delete_journey(journey.id).await.unwrap();
+    store.delete_journey(original.id).await.unwrap();
     assert!(
         store
-            .ops_since(journey.id, Version(0), 100)
+            .ops_since(original.id, Version(0), 100)
             .await
             .unwrap()
             .is_empty()
