@@ -13,8 +13,8 @@ CONCURRENCY=${3:-4}
 PORT=${CXMAP_BENCH_PORT:-18480}
 
 cargo build --release -q -p cxmap-cli --bin cxmap --example ingest-load
-BIN=target/release/cxmap
-LOAD=target/release/examples/ingest-load
+BIN=${CARGO_TARGET_DIR:-target}/release/cxmap
+LOAD=${CARGO_TARGET_DIR:-target}/release/examples/ingest-load
 
 WORK=$(mktemp -d)
 DB="sqlite://$WORK/ingest.db"
@@ -27,12 +27,13 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 
-echo "machine: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), $(uname -r)"
+echo "machine: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for format in json ndjson; do
     flag=""
     [ "$format" = ndjson ] && flag="--ndjson"
     "$LOAD" --url "http://127.0.0.1:$PORT" --token "$TOKEN" --batch "$BATCH" \
         --concurrency "$CONCURRENCY" --seconds "$SECONDS_PER_RUN" $flag
+    echo "load average after $format: $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
 ls -la "$WORK"/ingest.db* | awk '{print "db file:", $5, $9}'
