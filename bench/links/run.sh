@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Redirect benchmark: cxmap against Chhoto URL on this machine, same wrk load on one link each,
-# then a kill test for both (load, SIGKILL mid-load, restart, stored clicks vs redirects
-# received). Targets 127.0.0.1 only; every run is bounded in time.
+# then a SIGKILL and a SIGTERM test for both (load, signal mid-load, restart, stored clicks vs
+# redirects received). Targets 127.0.0.1 only; every run is bounded in time.
 #
 # Chhoto URL is built from source OUTSIDE this repository (its code is never committed):
 #   git clone https://github.com/SinTan1729/chhoto-url "$CHHOTO_DIR"   (default /work/bench-vendor/chhoto)
@@ -64,14 +64,14 @@ start_chhoto() { # dir
 
 cx_setup() { # dir -> sets CX_TOKEN, creates links "bench" and "kill"
   CX_TOKEN=$("$CXMAP" token create --db "sqlite://$1/cx.db" --email bench@example.com 2>/dev/null | tail -n1)
-  for slug in bench kill; do
+  for slug in bench kill term; do
     curl -fs -o /dev/null -X POST "http://127.0.0.1:$CX_PORT/api/v1/links" -H "Authorization: Bearer $CX_TOKEN" \
       -H 'Content-Type: application/json' -d "{\"target\":\"https://example.com/landing\",\"slug\":\"$slug\"}"
   done
 }
 
 ch_setup() {
-  for slug in bench kill; do
+  for slug in bench kill term; do
     curl -fs -o /dev/null -X POST "http://127.0.0.1:$CH_PORT/api/new" -H "X-API-Key: $CH_KEY" \
       -d "{\"shortlink\":\"$slug\",\"longlink\":\"https://example.com/landing\"}"
   done
@@ -122,25 +122,34 @@ awk -v a="$CX_RPS" -v b="$CH_RPS" -v pa="$CX_P99" -v pb="$CH_P99" \
   'BEGIN { printf "ratio    cxmap/chhoto req/s = %.2fx, p99 cxmap/chhoto = %.2f\n", a / b, pa / pb }'
 echo "cxmap clicks stored during the throughput run: $CX_STORED (wrk counted $CX_N responses)"
 
-echo "== kill test: wrk for 10s, SIGKILL at ${KILL_AFTER}s, restart, compare"
-kill_test() { # name url pid-var restart-fn count-fn
+stopped_test() { # name url pid signal -> 3xx responses wrk read
   local out
-  load "$2" 10s > "$WORK/$1-kill.txt" &
+  load "$2" 10s > "$WORK/$1-$4.txt" &
   local wrk_pid=$!
-  sleep "$KILL_AFTER"; kill -9 "$3"; wait "$wrk_pid" || true
-  out=$(cat "$WORK/$1-kill.txt")
+  sleep "$KILL_AFTER"; kill -"$4" "$3"; wait "$wrk_pid" || true
+  # A graceful stop gets 10 s more to finish; then it is killed (and that is printed).
+  for _ in $(seq 100); do kill -0 "$3" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$3" 2>/dev/null; then echo "$1 did not exit after SIG$4; killed" >&2; kill -9 "$3"; fi
+  wait "$3" 2>/dev/null || true
+  out=$(cat "$WORK/$1-$4.txt")
   # Responses wrk read whole, minus any that were not redirects.
   echo "$out" | awk '/requests in/ { n = $1 } /Non-2xx or 3xx/ { bad = $5 } END { print n - bad }'
 }
-CX_RECEIVED=$(kill_test cxmap "http://127.0.0.1:$CX_PORT/l/kill" "$CX_PID")
-start_cxmap "$WORK/cx"
-CX_KEPT=$(curl -fs "http://127.0.0.1:$CX_PORT/api/v1/links/kill/stats" -H "Authorization: Bearer $CX_TOKEN" | sed -E 's/.*"clicks":([0-9]+).*/\1/')
-CH_RECEIVED=$(kill_test chhoto "http://127.0.0.1:$CH_PORT/kill" "$CH_PID")
-start_chhoto "$WORK/ch"
-CH_KEPT=$(curl -fs -X POST "http://127.0.0.1:$CH_PORT/api/expand" -H "X-API-Key: $CH_KEY" -d kill | sed -E 's/.*"hits":"?([0-9]+)"?.*/\1/')
-printf "%-8s %14s %14s %10s\n" server "3xx received" "clicks stored" lost
-for row in "cxmap $CX_RECEIVED $CX_KEPT" "chhoto $CH_RECEIVED $CH_KEPT"; do
+cx_clicks() { curl -fs "http://127.0.0.1:$CX_PORT/api/v1/links/$1/stats" -H "Authorization: Bearer $CX_TOKEN" | sed -E 's/.*"clicks":([0-9]+).*/\1/'; }
+ch_hits() { curl -fs -X POST "http://127.0.0.1:$CH_PORT/api/expand" -H "X-API-Key: $CH_KEY" -d "$1" | sed -E 's/.*"hits":"?([0-9]+)"?.*/\1/'; }
+ROWS=()
+for sig in KILL TERM; do
+  slug=$( [ "$sig" = KILL ] && echo kill || echo term )
+  echo "== SIG$sig test: wrk for 10s, SIG$sig at ${KILL_AFTER}s, restart, compare"
+  CX_RECEIVED=$(stopped_test cxmap "http://127.0.0.1:$CX_PORT/l/$slug" "$CX_PID" "$sig")
+  start_cxmap "$WORK/cx"
+  CH_RECEIVED=$(stopped_test chhoto "http://127.0.0.1:$CH_PORT/$slug" "$CH_PID" "$sig")
+  start_chhoto "$WORK/ch"
+  ROWS+=("cxmap SIG$sig $CX_RECEIVED $(cx_clicks "$slug")" "chhoto SIG$sig $CH_RECEIVED $(ch_hits "$slug")")
+done
+printf "%-8s %-8s %14s %14s %10s\n" server signal "3xx received" "clicks stored" lost
+for row in "${ROWS[@]}"; do
   set -- $row
-  lost=$(( $2 > $3 ? $2 - $3 : 0 ))
-  printf "%-8s %14s %14s %10s\n" "$1" "$2" "$3" "$lost"
+  lost=$(( $3 > $4 ? $3 - $4 : 0 ))
+  printf "%-8s %-8s %14s %14s %10s\n" "$1" "$2" "$3" "$4" "$lost"
 done

@@ -484,7 +484,7 @@ impl SurveyStore for SqliteStore {
             .iter()
             .map(|row| send_from_row(row).map(|send| ClaimedSend { send, claim }))
             .collect::<StoreResult<Vec<_>>>()?;
-        claimed.sort_by(|a, b| a.send.next_attempt_at.cmp(&b.send.next_attempt_at));
+        claimed.sort_by_key(|a| a.send.next_attempt_at);
         Ok(claimed)
     }
 

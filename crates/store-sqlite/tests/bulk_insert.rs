@@ -139,10 +139,10 @@ async fn click_batches_of_every_size_store_each_click_once() {
         link_id: link.id,
         at: cxmap_domain::now(),
         source: ClickSource::Link,
-        bot: n % 5 == 0,
+        bot: n.is_multiple_of(5),
         device: "mobile".into(),
         browser: format!("Safari {n}"),
-        referrer_host: (n % 2 == 0).then(|| "example.org".to_owned()),
+        referrer_host: n.is_multiple_of(2).then(|| "example.org".to_owned()),
         country: None,
         visitor: Some(format!("v{n}")),
     };
