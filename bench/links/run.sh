@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Redirect benchmark: cxmap against Chhoto URL on this machine, same wrk load on one link each,
-# then a kill test for both (load, SIGKILL mid-load, restart, stored clicks vs redirects
-# received). Targets 127.0.0.1 only; every run is bounded in time.
+# then a SIGKILL and a SIGTERM test for both (load, signal mid-load, restart, stored clicks vs
+# redirects received). Targets 127.0.0.1 only; every run is bounded in time.
 #
 # Chhoto URL is built from source OUTSIDE this repository (its code is never committed):
 #   git clone https://github.com/SinTan1729/chhoto-url "$CHHOTO_DIR"   (default /work/bench-vendor/chhoto)
+#
+# Chhoto runs with its recommended settings (WAL mode, default ACID pragmas), a temporary (307)
+# redirect to match cxmap's 302, and no frontend. It counts hits in memory and writes them every
+# 500 ms, so its redirect path never waits for the disk; cxmap commits each click (group commit)
+# before answering. Both are measured alone: the other server is SIGSTOPped meanwhile.
 #
 # Environment: CHHOTO_DIR, DURATION (default 15s), THREADS (2), CONNECTIONS (64),
 # KILL_AFTER (seconds into the kill run, default 3).
@@ -31,9 +36,10 @@ cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm
 trap cleanup EXIT
 
 echo "== building (release)"
-(cd "$CHHOTO_DIR/backend" && cargo build --release --ignore-rust-version --quiet)
-(cd "$ROOT" && cargo build --release -p cxmap-cli --quiet)
-CXMAP="$ROOT/target/release/cxmap"
+# Chhoto builds into its own tree (never into this repository's CARGO_TARGET_DIR).
+(cd "$CHHOTO_DIR/backend" && env -u CARGO_TARGET_DIR cargo build --release --ignore-rust-version --quiet)
+(cd "$ROOT" && cargo build --release -p cxmap-cli --bin cxmap --quiet)
+CXMAP="${CARGO_TARGET_DIR:-$ROOT/target}/release/cxmap"
 CHHOTO="$CHHOTO_DIR/backend/target/release/chhoto-url"
 
 wait_up() { # url
@@ -51,41 +57,44 @@ start_cxmap() { # dir
 start_chhoto() { # dir
   (cd "$1" && RUST_LOG=warn CHHOTO_DB_URL="$1/chhoto.sqlite" CHHOTO_LISTEN_PORT="$CH_PORT" \
     CHHOTO_LISTEN_ADDRESS=127.0.0.1 CHHOTO_API_KEY="$CH_KEY" CHHOTO_DISABLE_FRONTEND=True \
-    CHHOTO_REDIRECT_METHOD=TEMPORARY exec "$CHHOTO" >"$1/chhoto.log" 2>&1) &
+    CHHOTO_REDIRECT_METHOD=TEMPORARY CHHOTO_SQLITE_USE_WAL_MODE=True exec "$CHHOTO" >"$1/chhoto.log" 2>&1) &
   CH_PID=$!; PIDS+=("$CH_PID")
   wait_up "http://127.0.0.1:$CH_PORT/api/version"
 }
 
 cx_setup() { # dir -> sets CX_TOKEN, creates links "bench" and "kill"
   CX_TOKEN=$("$CXMAP" token create --db "sqlite://$1/cx.db" --email bench@example.com 2>/dev/null | tail -n1)
-  for slug in bench kill; do
+  for slug in bench kill term; do
     curl -fs -o /dev/null -X POST "http://127.0.0.1:$CX_PORT/api/v1/links" -H "Authorization: Bearer $CX_TOKEN" \
       -H 'Content-Type: application/json' -d "{\"target\":\"https://example.com/landing\",\"slug\":\"$slug\"}"
   done
 }
 
 ch_setup() {
-  for slug in bench kill; do
+  for slug in bench kill term; do
     curl -fs -o /dev/null -X POST "http://127.0.0.1:$CH_PORT/api/new" -H "X-API-Key: $CH_KEY" \
       -d "{\"shortlink\":\"$slug\",\"longlink\":\"https://example.com/landing\"}"
   done
 }
 
-# wrk output -> "req/s p99_ms responses"
+# wrk output -> "req/s p99_ms responses p50_ms"
 parse_wrk() {
   awk '
+    function ms(v,  unit) { unit = v; sub(/[0-9.]+/, "", unit); sub(/[a-z]+$/, "", v);
+                            return (unit == "us") ? v / 1000 : (unit == "s") ? v * 1000 : v }
     /Requests\/sec:/ { rps = $2 }
-    /^ +99%/ { v = $2; unit = v; sub(/[0-9.]+/, "", unit); sub(/[a-z]+$/, "", v);
-               ms = (unit == "us") ? v / 1000 : (unit == "s") ? v * 1000 : v; p99 = ms }
+    /^ +50%/ { p50 = ms($2) }
+    /^ +99%/ { p99 = ms($2) }
     /requests in/ { n = $1 }
-    END { printf "%s %.2f %s\n", rps, p99, n }'
+    END { printf "%s %.3f %s %.3f\n", rps, p99, n, p50 }'
 }
 
 load() { # url duration -> wrk output
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2" --latency -H "User-Agent: $UA" "$1"
 }
 
-echo "== machine: $(nproc) cores, $(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ)"
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "== machine: $(nproc) cores, $(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ), load average $(loadavg)"
 mkdir -p "$WORK/cx" "$WORK/ch"
 start_cxmap "$WORK/cx"; cx_setup "$WORK/cx"
 start_chhoto "$WORK/ch"; ch_setup
@@ -96,39 +105,51 @@ echo "== throughput: wrk -t$THREADS -c$CONNECTIONS -d$DURATION (one server at a 
 # Each server runs alone while it is measured (the other is stopped) so they do not share cores.
 kill -STOP "$CH_PID"; sleep 1
 CX_OUT=$(load "http://127.0.0.1:$CX_PORT/l/bench" "$DURATION"); echo "$CX_OUT" > "$WORK/cx-wrk.txt"
+echo "load average after cxmap: $(loadavg)"
 kill -CONT "$CH_PID"; kill -STOP "$CX_PID"; sleep 1
 CH_OUT=$(load "http://127.0.0.1:$CH_PORT/bench" "$DURATION"); echo "$CH_OUT" > "$WORK/ch-wrk.txt"
+echo "load average after chhoto: $(loadavg)"
 kill -CONT "$CX_PID"
-read -r CX_RPS CX_P99 CX_N <<<"$(echo "$CX_OUT" | parse_wrk)"
-read -r CH_RPS CH_P99 CH_N <<<"$(echo "$CH_OUT" | parse_wrk)"
+read -r CX_RPS CX_P99 CX_N CX_P50 <<<"$(echo "$CX_OUT" | parse_wrk)"
+read -r CH_RPS CH_P99 CH_N CH_P50 <<<"$(echo "$CH_OUT" | parse_wrk)"
 echo "$CX_OUT" | grep -E "Non-2xx|Socket errors" | sed 's/^/cxmap  /' || true
 echo "$CH_OUT" | grep -E "Non-2xx|Socket errors" | sed 's/^/chhoto /' || true
 CX_STORED=$(curl -fs "http://127.0.0.1:$CX_PORT/api/v1/links/bench/stats" -H "Authorization: Bearer $CX_TOKEN" | sed -E 's/.*"clicks":([0-9]+).*/\1/')
-printf "%-8s %12s %10s %12s\n" server "req/s" "p99 ms" responses
-printf "%-8s %12s %10s %12s\n" cxmap "$CX_RPS" "$CX_P99" "$CX_N"
-printf "%-8s %12s %10s %12s\n" chhoto "$CH_RPS" "$CH_P99" "$CH_N"
+printf "%-8s %12s %10s %10s %12s\n" server "req/s" "p50 ms" "p99 ms" responses
+printf "%-8s %12s %10s %10s %12s\n" cxmap "$CX_RPS" "$CX_P50" "$CX_P99" "$CX_N"
+printf "%-8s %12s %10s %10s %12s\n" chhoto "$CH_RPS" "$CH_P50" "$CH_P99" "$CH_N"
 awk -v a="$CX_RPS" -v b="$CH_RPS" -v pa="$CX_P99" -v pb="$CH_P99" \
   'BEGIN { printf "ratio    cxmap/chhoto req/s = %.2fx, p99 cxmap/chhoto = %.2f\n", a / b, pa / pb }'
 echo "cxmap clicks stored during the throughput run: $CX_STORED (wrk counted $CX_N responses)"
 
-echo "== kill test: wrk for 10s, SIGKILL at ${KILL_AFTER}s, restart, compare"
-kill_test() { # name url pid-var restart-fn count-fn
+stopped_test() { # name url pid signal -> 3xx responses wrk read
   local out
-  load "$2" 10s > "$WORK/$1-kill.txt" &
+  load "$2" 10s > "$WORK/$1-$4.txt" &
   local wrk_pid=$!
-  sleep "$KILL_AFTER"; kill -9 "$3"; wait "$wrk_pid" || true
-  out=$(cat "$WORK/$1-kill.txt")
-  echo "$out" | parse_wrk | awk '{ print $3 }'
+  sleep "$KILL_AFTER"; kill -"$4" "$3"; wait "$wrk_pid" || true
+  # A graceful stop gets 10 s more to finish; then it is killed (and that is printed).
+  for _ in $(seq 100); do kill -0 "$3" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$3" 2>/dev/null; then echo "$1 did not exit after SIG$4; killed" >&2; kill -9 "$3"; fi
+  wait "$3" 2>/dev/null || true
+  out=$(cat "$WORK/$1-$4.txt")
+  # Responses wrk read whole, minus any that were not redirects.
+  echo "$out" | awk '/requests in/ { n = $1 } /Non-2xx or 3xx/ { bad = $5 } END { print n - bad }'
 }
-CX_RECEIVED=$(kill_test cxmap "http://127.0.0.1:$CX_PORT/l/kill" "$CX_PID")
-start_cxmap "$WORK/cx"
-CX_KEPT=$(curl -fs "http://127.0.0.1:$CX_PORT/api/v1/links/kill/stats" -H "Authorization: Bearer $CX_TOKEN" | sed -E 's/.*"clicks":([0-9]+).*/\1/')
-CH_RECEIVED=$(kill_test chhoto "http://127.0.0.1:$CH_PORT/kill" "$CH_PID")
-start_chhoto "$WORK/ch"
-CH_KEPT=$(curl -fs -X POST "http://127.0.0.1:$CH_PORT/api/expand" -H "X-API-Key: $CH_KEY" -d kill | sed -E 's/.*"hits":"?([0-9]+)"?.*/\1/')
-printf "%-8s %14s %14s %10s\n" server "3xx received" "clicks stored" lost
-for row in "cxmap $CX_RECEIVED $CX_KEPT" "chhoto $CH_RECEIVED $CH_KEPT"; do
+cx_clicks() { curl -fs "http://127.0.0.1:$CX_PORT/api/v1/links/$1/stats" -H "Authorization: Bearer $CX_TOKEN" | sed -E 's/.*"clicks":([0-9]+).*/\1/'; }
+ch_hits() { curl -fs -X POST "http://127.0.0.1:$CH_PORT/api/expand" -H "X-API-Key: $CH_KEY" -d "$1" | sed -E 's/.*"hits":"?([0-9]+)"?.*/\1/'; }
+ROWS=()
+for sig in KILL TERM; do
+  slug=$( [ "$sig" = KILL ] && echo kill || echo term )
+  echo "== SIG$sig test: wrk for 10s, SIG$sig at ${KILL_AFTER}s, restart, compare"
+  CX_RECEIVED=$(stopped_test cxmap "http://127.0.0.1:$CX_PORT/l/$slug" "$CX_PID" "$sig")
+  start_cxmap "$WORK/cx"
+  CH_RECEIVED=$(stopped_test chhoto "http://127.0.0.1:$CH_PORT/$slug" "$CH_PID" "$sig")
+  start_chhoto "$WORK/ch"
+  ROWS+=("cxmap SIG$sig $CX_RECEIVED $(cx_clicks "$slug")" "chhoto SIG$sig $CH_RECEIVED $(ch_hits "$slug")")
+done
+printf "%-8s %-8s %14s %14s %10s\n" server signal "3xx received" "clicks stored" lost
+for row in "${ROWS[@]}"; do
   set -- $row
-  lost=$(( $2 > $3 ? $2 - $3 : 0 ))
-  printf "%-8s %14s %14s %10s\n" "$1" "$2" "$3" "$lost"
+  lost=$(( $3 > $4 ? $3 - $4 : 0 ))
+  printf "%-8s %-8s %14s %14s %10s\n" "$1" "$2" "$3" "$4" "$lost"
 done

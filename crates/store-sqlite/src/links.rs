@@ -1,3 +1,5 @@
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use cxmap_domain::{JourneyId, LinkId, Slug, TouchpointId, UserId, WorkspaceId};
@@ -9,6 +11,86 @@ use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
 
 use crate::{SqliteStore, from_doc, map_err, to_doc};
+
+/// Columns of one click row, in bind order.
+const CLICK_COLUMNS: usize = 11;
+/// Clicks per INSERT statement: 11,264 parameters, under SQLite's limit of 32,766.
+const MAX_CLICKS_PER_STATEMENT: usize = 1024;
+
+/// `INSERT … SELECT … FROM (VALUES (…), …)` of `rows` clicks. The EXISTS guard skips clicks of
+/// links deleted meanwhile (a replay must not fail forever on one of them); ON CONFLICT makes a
+/// replayed click a no-op.
+///
+/// The parameters are anonymous (`?`): sqlx asks SQLite for every parameter's name while
+/// binding, and for numbered ones (`?12`) SQLite finds the name by scanning all of them, which
+/// is quadratic in a long statement. Anonymous ones have no name to scan for.
+fn click_insert_sql(rows: usize) -> String {
+    let mut sql = String::with_capacity(320 + rows * 36);
+    sql.push_str(
+        "INSERT INTO clicks (id, link_id, at, day, source, bot, device, browser, referrer_host, country, visitor) \
+         SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, \
+         v.column8, v.column9, v.column10, v.column11 FROM (VALUES ",
+    );
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for col in 0..CLICK_COLUMNS {
+            if col > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('?');
+        }
+        sql.push(')');
+    }
+    sql.push_str(
+        ") AS v WHERE v.column1 IS NOT NULL \
+         AND EXISTS (SELECT 1 FROM links WHERE links.id = v.column2) \
+         ON CONFLICT (id) DO NOTHING",
+    );
+    sql
+}
+
+/// The click statements, for 1, 2, 4, … [`MAX_CLICKS_PER_STATEMENT`] rows.
+static CLICK_INSERTS: LazyLock<Vec<(usize, String)>> = LazyLock::new(|| {
+    std::iter::successors(Some(1usize), |n| Some(n * 2))
+        .take_while(|n| *n <= MAX_CLICKS_PER_STATEMENT)
+        .map(|rows| (rows, click_insert_sql(rows)))
+        .collect()
+});
+
+/// One statement inserting `clicks` (at most [`MAX_CLICKS_PER_STATEMENT`]). Batch sizes vary
+/// with load, so the statement has the next power-of-two number of rows (a dozen statements,
+/// each prepared once and cached) and the rows beyond the batch are left unbound: NULL, and
+/// skipped by the statement's `v.column1 IS NOT NULL`.
+async fn insert_clicks<'c, E>(executor: E, clicks: &[Click]) -> StoreResult<()>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Sqlite>,
+{
+    let sql = CLICK_INSERTS
+        .iter()
+        .find(|(rows, _)| *rows >= clicks.len())
+        .map(|(_, sql)| sql.as_str())
+        .ok_or_else(|| StoreError::Other(format!("{} clicks in one statement", clicks.len())))?;
+    let mut query = sqlx::query(sql);
+    for click in clicks {
+        query = query
+            .bind(click.id)
+            .bind(click.link_id.as_uuid())
+            .bind(click.at)
+            .bind(click.at.date_naive())
+            .bind(click.source.as_str())
+            .bind(click.bot)
+            .bind(&click.device)
+            .bind(&click.browser)
+            .bind(&click.referrer_host)
+            .bind(&click.country)
+            .bind(&click.visitor);
+    }
+    query.execute(executor).await.map_err(map_err)?;
+    Ok(())
+}
 
 fn corrupt(e: impl ToString) -> StoreError {
     StoreError::Corrupt(e.to_string())
@@ -172,29 +254,18 @@ impl LinkStore for SqliteStore {
         if clicks.is_empty() {
             return Ok(());
         }
+        // A redirect batch (up to 1,024 clicks) is ONE multi-row statement in autocommit mode:
+        // a single statement is its own atomic, durable (synchronous=FULL) transaction, so the
+        // batch costs one round trip to the connection's worker thread and one WAL fsync, not
+        // BEGIN + one statement per click + COMMIT. On a busy machine those round trips, not
+        // SQLite, bounded the redirect rate. Larger replays are cut into such statements inside
+        // one transaction.
+        if clicks.len() <= MAX_CLICKS_PER_STATEMENT {
+            return insert_clicks(&self.pool, clicks).await;
+        }
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        for click in clicks {
-            // The EXISTS guard skips clicks of links deleted meanwhile (a replay must not
-            // fail forever on one of them); ON CONFLICT makes a replayed click a no-op.
-            sqlx::query(
-                "INSERT INTO clicks (id, link_id, at, day, source, bot, device, browser, referrer_host, country, visitor) \
-                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 \
-                 WHERE EXISTS (SELECT 1 FROM links WHERE id = $2) ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(click.id)
-            .bind(click.link_id.as_uuid())
-            .bind(click.at)
-            .bind(click.at.date_naive())
-            .bind(click.source.as_str())
-            .bind(click.bot)
-            .bind(&click.device)
-            .bind(&click.browser)
-            .bind(&click.referrer_host)
-            .bind(&click.country)
-            .bind(&click.visitor)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        for chunk in clicks.chunks(MAX_CLICKS_PER_STATEMENT) {
+            insert_clicks(&mut *tx, chunk).await?;
         }
         tx.commit().await.map_err(map_err)
     }
