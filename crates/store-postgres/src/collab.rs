@@ -4,8 +4,8 @@ use cxmap_domain::{
     ClientId, Comment, Journey, JourneyId, JourneyOp, Role, ShareId, UserId, Version,
 };
 use cxmap_store::{
-    ChangeFeed, CollabStore, OpLogEntry, PlanCommit, Session, Share, StoreError, StoreResult,
-    TokenHash, User, strongest_role,
+    Change, ChangeFeed, CollabStore, OpLogEntry, PlanCommit, Session, Share, StoreError,
+    StoreResult, TokenHash, User, strongest_role,
 };
 use sqlx::Row;
 use sqlx::postgres::{PgListener, PgRow};
@@ -291,7 +291,7 @@ impl CollabStore for PgStore {
         // Delivered to every listening process when (and only if) the transaction commits.
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(OPS_CHANNEL)
-            .bind(format!("{} {}", next.id, next.version.0))
+            .bind(notice_payload(&next, entries))
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
@@ -370,7 +370,25 @@ impl CollabStore for PgStore {
 /// The `LISTEN/NOTIFY` channel on which commits are announced as `"<journey id> <version>"`.
 const OPS_CHANNEL: &str = "cxmap_journey_ops";
 
-fn parse_notice(payload: &str) -> Option<(JourneyId, Version)> {
-    let (id, version) = payload.split_once(' ')?;
-    Some((id.parse().ok()?, Version(version.parse().ok()?)))
+/// PostgreSQL refuses notice payloads of 8,000 bytes or more.
+const MAX_PAYLOAD: usize = 7900;
+
+/// The commit as JSON, with its batches when they fit, so listeners need not read them back.
+fn notice_payload(journey: &Journey, entries: Vec<OpLogEntry>) -> String {
+    let mut change = Change {
+        journey: journey.id,
+        version: journey.version,
+        entries,
+    };
+    if let Ok(full) = serde_json::to_string(&change)
+        && full.len() < MAX_PAYLOAD
+    {
+        return full;
+    }
+    change.entries.clear();
+    serde_json::to_string(&change).unwrap_or_default()
+}
+
+fn parse_notice(payload: &str) -> Option<Change> {
+    serde_json::from_str(payload).ok()
 }

@@ -337,5 +337,14 @@ async fn commits_are_announced_to_other_processes() {
         .await
         .expect("a notice within 10 s")
         .expect("the feed stays open");
-    assert_eq!(notice, (journey.id, journey.version));
+    assert_eq!(
+        (notice.journey, notice.version),
+        (journey.id, journey.version)
+    );
+    assert_eq!(
+        notice.entries.len(),
+        1,
+        "a small commit travels in the notice"
+    );
+    assert_eq!(notice.entries[0].ops, ops);
 }

@@ -82,7 +82,19 @@ pub struct OpLogEntry {
 pub type PlanCommit<'a> = dyn FnMut(Journey) -> Option<(Journey, Vec<OpLogEntry>)> + Send + 'a;
 
 /// A notice that a journey reached a version, from any server process on the same database.
-pub type ChangeFeed = Pin<Box<dyn Stream<Item = (JourneyId, Version)> + Send>>;
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// The journey.
+    pub journey: JourneyId,
+    /// The version it reached.
+    pub version: Version,
+    /// The batches of the commit, when they fit in the notice (else read them from the op log).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entries: Vec<OpLogEntry>,
+}
+
+/// The notices of commits made by any process.
+pub type ChangeFeed = Pin<Box<dyn Stream<Item = Change> + Send>>;
 
 /// Sessions, share links, mentions and the op log.
 #[async_trait]

@@ -128,10 +128,14 @@ impl Hub {
         };
         let hub = Arc::downgrade(self);
         tokio::spawn(async move {
-            while let Some((journey, version)) = feed.next().await {
+            while let Some(change) = feed.next().await {
                 let Some(hub) = hub.upgrade() else { break };
-                if let Some(room) = hub.existing(journey) {
-                    room.delivery.catch_up_to(version).await;
+                if let Some(room) = hub.existing(change.journey) {
+                    if change.entries.is_empty() {
+                        room.delivery.catch_up_to(change.version).await;
+                    } else {
+                        room.delivery.deliver(change.entries).await;
+                    }
                 }
             }
         });
