@@ -133,23 +133,7 @@ pub async fn ensure_user<S: AccountStore + JourneyStore + ?Sized>(
     };
     store.create_user(&user, password_hash).await?;
     let new_workspace = if first {
-        let workspace = Workspace {
-            id: WorkspaceId::new(),
-            name: Title::parse(format!("{name}'s workspace"))
-                .or_else(|_| Title::parse("Workspace"))?,
-            created_at: now,
-        };
-        store.create_workspace(&workspace, user.id).await?;
-        store
-            .create_project(&Project {
-                id: ProjectId::new(),
-                workspace_id: workspace.id,
-                name: Title::parse("First project")?,
-                description: Text::default(),
-                created_at: now,
-            })
-            .await?;
-        Some(workspace)
+        Some(create_own_workspace(store, &user, now).await?)
     } else {
         None
     };
@@ -157,4 +141,29 @@ pub async fn ensure_user<S: AccountStore + JourneyStore + ?Sized>(
         user,
         new_workspace,
     })
+}
+
+/// Creates a workspace owned by `user`, named after them, with a first project.
+pub async fn create_own_workspace<S: AccountStore + JourneyStore + ?Sized>(
+    store: &S,
+    user: &User,
+    now: DateTime<Utc>,
+) -> StoreResult<Workspace> {
+    let workspace = Workspace {
+        id: WorkspaceId::new(),
+        name: Title::parse(format!("{}'s workspace", user.name))
+            .or_else(|_| Title::parse("Workspace"))?,
+        created_at: now,
+    };
+    store.create_workspace(&workspace, user.id).await?;
+    store
+        .create_project(&Project {
+            id: ProjectId::new(),
+            workspace_id: workspace.id,
+            name: Title::parse("First project")?,
+            description: Text::default(),
+            created_at: now,
+        })
+        .await?;
+    Ok(workspace)
 }

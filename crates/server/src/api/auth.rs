@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use cxmap_domain::{Email, Project, ProjectId, Text, Title, Workspace, WorkspaceId};
+use cxmap_domain::Email;
 use cxmap_store::User;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -88,7 +88,7 @@ pub async fn signup(
         }
     };
     if state.store.workspaces_of(user.id).await?.is_empty() {
-        create_own_workspace(&state, &user).await?;
+        cxmap_store::create_own_workspace(&*state.store, &user, now).await?;
     }
     let cookies = sessions::start(&state, user.id).await?;
     Ok((
@@ -96,28 +96,6 @@ pub async fn signup(
         cookies,
         Json(me_of(&state, user).await?),
     ))
-}
-
-async fn create_own_workspace(state: &AppState, user: &User) -> ApiResult<()> {
-    let now = cxmap_domain::now();
-    let workspace = Workspace {
-        id: WorkspaceId::new(),
-        name: Title::parse(format!("{}'s workspace", user.name))
-            .or_else(|_| Title::parse("Workspace"))?,
-        created_at: now,
-    };
-    state.store.create_workspace(&workspace, user.id).await?;
-    state
-        .store
-        .create_project(&Project {
-            id: ProjectId::new(),
-            workspace_id: workspace.id,
-            name: Title::parse("First project")?,
-            description: Text::default(),
-            created_at: now,
-        })
-        .await?;
-    Ok(())
 }
 
 /// Signs the browser in with an e-mail address and password.

@@ -9,7 +9,7 @@ use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, HOST, ORIGIN};
 use axum::response::{IntoResponse, Response};
 use cxmap_domain::{ClientId, Journey, JourneyId, JourneyOp, Role, UserId, Version};
-use cxmap_store::User;
+use cxmap_store::{OpLogEntry, User};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::oneshot;
@@ -243,18 +243,7 @@ impl Connection {
                 };
                 let seq = client_seq_of(text);
                 return match seq {
-                    Some(client_seq) => {
-                        send(
-                            socket,
-                            &ServerMessage::Rejected {
-                                client_seq,
-                                code,
-                                message: &e.message,
-                            },
-                        )
-                        .await?;
-                        self.resync(socket).await
-                    }
+                    Some(client_seq) => self.reject(socket, client_seq, code, &e.message).await,
                     None => {
                         send(
                             socket,
@@ -304,16 +293,7 @@ impl Connection {
             Ok(_) => None,
         };
         if let Some(e) = refusal {
-            send(
-                socket,
-                &ServerMessage::Rejected {
-                    client_seq,
-                    code: e.code,
-                    message: &e.message,
-                },
-            )
-            .await?;
-            return self.resync(socket).await;
+            return self.reject(socket, client_seq, e.code, &e.message).await;
         }
         if !self.own_clients.contains(&client_id) {
             self.own_clients.push(client_id);
@@ -349,18 +329,7 @@ impl Connection {
                 )
                 .await
             }
-            Outcome::Rejected(e) => {
-                send(
-                    socket,
-                    &ServerMessage::Rejected {
-                        client_seq,
-                        code: e.code,
-                        message: &e.message,
-                    },
-                )
-                .await?;
-                self.resync(socket).await
-            }
+            Outcome::Rejected(e) => self.reject(socket, client_seq, e.code, &e.message).await,
         }
     }
 
@@ -398,17 +367,7 @@ impl Connection {
                     )
                     .await
                 } else {
-                    send(
-                        socket,
-                        &ServerMessage::Ops {
-                            version: entry.version,
-                            ops: &entry.ops,
-                            user_id: entry.user_id,
-                            client_id: entry.client_id,
-                            client_seq: entry.client_seq,
-                        },
-                    )
-                    .await
+                    send(socket, &ops_message(&entry)).await
                 }
             }
             RoomEvent::Reset(journey) => {
@@ -447,22 +406,32 @@ impl Connection {
             return self.resync(socket).await;
         }
         for entry in &entries {
-            send(
-                socket,
-                &ServerMessage::Ops {
-                    version: entry.version,
-                    ops: &entry.ops,
-                    user_id: entry.user_id,
-                    client_id: entry.client_id,
-                    client_seq: entry.client_seq,
-                },
-            )
-            .await?;
+            send(socket, &ops_message(entry)).await?;
         }
         if let Some(last) = entries.last() {
             self.version = self.version.max(last.version);
         }
         Ok(())
+    }
+
+    /// Tells the sender its batch was refused, then sends the authoritative map.
+    async fn reject(
+        &mut self,
+        socket: &mut WebSocket,
+        client_seq: i64,
+        code: &str,
+        message: &str,
+    ) -> Result<(), axum::Error> {
+        send(
+            socket,
+            &ServerMessage::Rejected {
+                client_seq,
+                code,
+                message,
+            },
+        )
+        .await?;
+        self.resync(socket).await
     }
 
     async fn resync(&mut self, socket: &mut WebSocket) -> Result<(), axum::Error> {
@@ -490,6 +459,16 @@ impl Connection {
                 .await
             }
         }
+    }
+}
+
+fn ops_message(entry: &OpLogEntry) -> ServerMessage<'_> {
+    ServerMessage::Ops {
+        version: entry.version,
+        ops: &entry.ops,
+        user_id: entry.user_id,
+        client_id: entry.client_id,
+        client_seq: entry.client_seq,
     }
 }
 
