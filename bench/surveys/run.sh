@@ -6,18 +6,22 @@
 # the run (--survey-public-rate). PRODUCT.md names no peer and no goal for this path; the run
 # reports answers/s and latency, and checks that every 201 is counted in the survey's results.
 #
-#   bench/surveys/run.sh            (env: DURATION=15s THREADS=2 CONNECTIONS=32)
+#   bench/surveys/run.sh            (env: DURATION=15s THREADS=2 CONNECTIONS=32 CXMAP_BIN CXMAP_BENCH_PORT)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DURATION=${DURATION:-15s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
-PORT=${CXMAP_BENCH_PORT:-18490}
+PORT=${CXMAP_BENCH_PORT:-18590}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 
-(cd "$ROOT" && cargo build --release -q -p cxmap-cli --bin cxmap)
-BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/cxmap
+# CXMAP_BIN runs a prebuilt binary (e.g. an older build, for a before/after pair).
+if [ -z "${CXMAP_BIN:-}" ]; then (cd "$ROOT" && cargo build --release -q -p cxmap-cli --bin cxmap); fi
+BIN=${CXMAP_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/cxmap}
 
+if curl -fs -o /dev/null "http://127.0.0.1:$PORT/healthz"; then
+    echo "port $PORT is already in use; set CXMAP_BENCH_PORT" >&2; exit 1
+fi
 WORK=$(mktemp -d /tmp/cxmap-bench-surveys.XXXXXX)
 DB="sqlite://$WORK/surveys.db"
 TOKEN=$("$BIN" token create --db "$DB" --email bench@example.com 2>/dev/null | tail -n 1)
