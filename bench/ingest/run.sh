@@ -12,8 +12,9 @@ BATCH=${2:-5000}
 CONCURRENCY=${3:-4}
 PORT=${CXMAP_BENCH_PORT:-18480}
 
+# CXMAP_BIN runs a prebuilt server binary (e.g. an older build, for a before/after pair).
 cargo build --release -q -p cxmap-cli --bin cxmap --example ingest-load
-BIN=${CARGO_TARGET_DIR:-target}/release/cxmap
+BIN=${CXMAP_BIN:-${CARGO_TARGET_DIR:-target}/release/cxmap}
 LOAD=${CARGO_TARGET_DIR:-target}/release/examples/ingest-load
 
 WORK=$(mktemp -d)

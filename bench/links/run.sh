@@ -39,7 +39,8 @@ echo "== building (release)"
 # Chhoto builds into its own tree (never into this repository's CARGO_TARGET_DIR).
 (cd "$CHHOTO_DIR/backend" && env -u CARGO_TARGET_DIR cargo build --release --ignore-rust-version --quiet)
 (cd "$ROOT" && cargo build --release -p cxmap-cli --bin cxmap --quiet)
-CXMAP="${CARGO_TARGET_DIR:-$ROOT/target}/release/cxmap"
+# CXMAP_BIN runs a prebuilt cxmap (e.g. an older build, for a before/after pair).
+CXMAP="${CXMAP_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/cxmap}"
 CHHOTO="$CHHOTO_DIR/backend/target/release/chhoto-url"
 
 wait_up() { # url
