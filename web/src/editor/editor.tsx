@@ -17,6 +17,9 @@ function useSession(journeyId: string) {
   const [, force] = useState(0);
   useEffect(() => {
     const off = session.subscribe(() => force((n) => n + 1));
+    // The session connects as soon as it exists: whatever it heard before this subscription
+    // (e.g. a fast hello) must still be shown.
+    force((n) => n + 1);
     (window as any).__cxmap = session;
     return () => {
       off();
