@@ -20,6 +20,10 @@ pub const SESSION_COOKIE: &str = "cxmap_session";
 pub const CSRF_COOKIE: &str = "cxmap_csrf";
 /// The header that must echo the CSRF token on changes.
 pub const CSRF_HEADER: &str = "x-csrf-token";
+/// The session cookie's attributes: never readable by scripts, sent on top-level navigation.
+const SESSION_ATTRIBUTES: &str = "HttpOnly; SameSite=Lax";
+/// The CSRF cookie's attributes: readable by our pages' scripts, never sent cross-site.
+const CSRF_ATTRIBUTES: &str = "SameSite=Strict";
 /// How long a session lasts.
 const SESSION_DAYS: i64 = 30;
 
@@ -44,14 +48,14 @@ pub async fn start(state: &AppState, user: UserId) -> ApiResult<HeaderMap> {
         cookie(
             SESSION_COOKIE,
             &secret.plaintext,
-            "HttpOnly; SameSite=Lax",
+            SESSION_ATTRIBUTES,
             max_age,
             secure,
         )?,
     );
     headers.append(
         SET_COOKIE,
-        cookie(CSRF_COOKIE, &csrf, "SameSite=Strict", max_age, secure)?,
+        cookie(CSRF_COOKIE, &csrf, CSRF_ATTRIBUTES, max_age, secure)?,
     );
     Ok(headers)
 }
@@ -65,11 +69,11 @@ pub async fn end(state: &AppState, request: &HeaderMap) -> ApiResult<HeaderMap> 
     let mut headers = HeaderMap::new();
     headers.append(
         SET_COOKIE,
-        cookie(SESSION_COOKIE, "", "HttpOnly; SameSite=Lax", 0, secure)?,
+        cookie(SESSION_COOKIE, "", SESSION_ATTRIBUTES, 0, secure)?,
     );
     headers.append(
         SET_COOKIE,
-        cookie(CSRF_COOKIE, "", "SameSite=Strict", 0, secure)?,
+        cookie(CSRF_COOKIE, "", CSRF_ATTRIBUTES, 0, secure)?,
     );
     Ok(headers)
 }

@@ -244,7 +244,11 @@ impl CollabStore for PgStore {
         Ok(docs.into_iter().map(|d| d.0).collect())
     }
 
-    async fn commit_with(&self, journey: JourneyId, plan: &mut PlanCommit<'_>) -> StoreResult<()> {
+    async fn commit_with(
+        &self,
+        journey: JourneyId,
+        plan: &mut PlanCommit<'_>,
+    ) -> StoreResult<Vec<OpLogEntry>> {
         // FOR UPDATE holds the row: another process's commit waits for ours instead of failing.
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let doc: Option<Json<Journey>> =
@@ -258,7 +262,7 @@ impl CollabStore for PgStore {
             .0;
         let expected = current.version;
         let Some((next, entries)) = plan(current) else {
-            return Ok(());
+            return Ok(Vec::new());
         };
         next.validate()?;
         sqlx::query(
@@ -291,11 +295,12 @@ impl CollabStore for PgStore {
         // Delivered to every listening process when (and only if) the transaction commits.
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(OPS_CHANNEL)
-            .bind(notice_payload(&next, entries))
+            .bind(notice_payload(&next, &entries))
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+        tx.commit().await.map_err(map_err)?;
+        Ok(entries)
     }
 
     async fn ops_since(
@@ -374,11 +379,11 @@ const OPS_CHANNEL: &str = "cxmap_journey_ops";
 const MAX_PAYLOAD: usize = 7900;
 
 /// The commit as JSON, with its batches when they fit, so listeners need not read them back.
-fn notice_payload(journey: &Journey, entries: Vec<OpLogEntry>) -> String {
+fn notice_payload(journey: &Journey, entries: &[OpLogEntry]) -> String {
     let mut change = Change {
         journey: journey.id,
         version: journey.version,
-        entries,
+        entries: entries.to_vec(),
     };
     if let Ok(full) = serde_json::to_string(&change)
         && full.len() < MAX_PAYLOAD

@@ -238,7 +238,11 @@ impl CollabStore for SqliteStore {
         docs.iter().map(|d| from_doc(d)).collect()
     }
 
-    async fn commit_with(&self, journey: JourneyId, plan: &mut PlanCommit<'_>) -> StoreResult<()> {
+    async fn commit_with(
+        &self,
+        journey: JourneyId,
+        plan: &mut PlanCommit<'_>,
+    ) -> StoreResult<Vec<OpLogEntry>> {
         // BEGIN IMMEDIATE takes the write lock first, so the journey cannot change under the plan.
         let mut tx = self
             .pool
@@ -254,7 +258,7 @@ impl CollabStore for SqliteStore {
             from_doc(&doc.ok_or_else(|| StoreError::not_found("journey", journey))?)?;
         let expected = current.version;
         let Some((next, entries)) = plan(current) else {
-            return Ok(());
+            return Ok(Vec::new());
         };
         next.validate()?;
         sqlx::query(
@@ -284,7 +288,8 @@ impl CollabStore for SqliteStore {
             .await
             .map_err(map_err)?;
         }
-        tx.commit().await.map_err(map_err)
+        tx.commit().await.map_err(map_err)?;
+        Ok(entries)
     }
 
     async fn ops_since(

@@ -141,9 +141,14 @@ pub trait CollabStore {
     /// Commits co-editing batches to a journey under its write lock: reads the current journey
     /// (no other writer can change it meanwhile), hands it to `plan`, and stores what `plan`
     /// returns — the new journey and its op-log rows, whose last version must be the journey's —
-    /// in the same transaction. `plan` returning `None` commits nothing. A replayed
-    /// `(client_id, client_seq)` fails with `AlreadyExists` and changes nothing.
-    async fn commit_with(&self, journey: JourneyId, plan: &mut PlanCommit<'_>) -> StoreResult<()>;
+    /// in the same transaction, and returns those rows (none when `plan` returned `None` and
+    /// nothing was committed). A replayed `(client_id, client_seq)` fails with `AlreadyExists`
+    /// and changes nothing.
+    async fn commit_with(
+        &self,
+        journey: JourneyId,
+        plan: &mut PlanCommit<'_>,
+    ) -> StoreResult<Vec<OpLogEntry>>;
     /// The op-log entries of a journey after `since`, oldest first, at most `limit`.
     async fn ops_since(
         &self,

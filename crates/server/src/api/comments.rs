@@ -167,10 +167,10 @@ async fn own_comment(
     user: &cxmap_store::User,
     journey: JourneyId,
     id: CommentId,
-) -> ApiResult<Comment> {
-    let (_, role) = access::journey(state, user, journey, Role::Commenter).await?;
+) -> ApiResult<(Comment, Journey)> {
+    let (journey, role) = access::journey(state, user, journey, Role::Commenter).await?;
     let comment = state.store.comment(id).await?;
-    if comment.journey_id != journey {
+    if comment.journey_id != journey.id {
         return Err(ApiError::not_found(format!("comment {id} not found")));
     }
     if comment.author_id != Some(user.id) && !role.allows(Role::Editor) {
@@ -178,7 +178,7 @@ async fn own_comment(
             "only the author or an editor can change this comment",
         ));
     }
-    Ok(comment)
+    Ok((comment, journey))
 }
 
 /// Edits or resolves a comment (its author, or an editor).
@@ -190,8 +190,7 @@ pub async fn update_comment(
     ApiPath((id, comment_id)): ApiPath<(JourneyId, CommentId)>,
     ApiJson(body): ApiJson<CommentChange>,
 ) -> ApiResult<Json<CommentView>> {
-    let mut comment = own_comment(&state, &user, id, comment_id).await?;
-    let (journey, _) = access::journey(&state, &user, id, Role::Commenter).await?;
+    let (mut comment, journey) = own_comment(&state, &user, id, comment_id).await?;
     let members = members_of(&state, &journey).await?;
     if let Some(text) = body.body {
         comment.mentions = mentioned(text.as_str(), &members);

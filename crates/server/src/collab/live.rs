@@ -12,7 +12,6 @@ use cxmap_domain::{ClientId, Journey, JourneyId, JourneyOp, Role, UserId, Versio
 use cxmap_store::{OpLogEntry, User};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::oneshot;
 
 use super::{Outcome, Peer, Room, RoomEvent, Submission};
 use crate::AppState;
@@ -298,7 +297,6 @@ impl Connection {
         if !self.own_clients.contains(&client_id) {
             self.own_clients.push(client_id);
         }
-        let (reply, _) = oneshot::channel();
         let outcome = self
             .room
             .submit(Submission {
@@ -308,7 +306,6 @@ impl Connection {
                 required_base: None,
                 ops,
                 want_journey: false,
-                reply,
             })
             .await;
         match outcome {

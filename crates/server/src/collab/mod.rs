@@ -68,8 +68,19 @@ pub struct Submission {
     pub ops: Vec<JourneyOp>,
     /// Whether the reply should carry the journey as this batch left it.
     pub want_journey: bool,
-    /// Where the outcome goes.
-    pub reply: oneshot::Sender<Outcome>,
+}
+
+/// A submission waiting in the writer's inbox, with where its outcome goes.
+struct Pending {
+    submission: Submission,
+    reply: oneshot::Sender<Outcome>,
+}
+
+impl Pending {
+    fn answer(self, outcome: Outcome) {
+        // A sender that went away (a closed socket) needs no answer.
+        let _ = self.reply.send(outcome);
+    }
 }
 
 /// What became of a submission.
@@ -96,9 +107,7 @@ pub struct Hub {
 
 /// One journey's live state in this process. Dropped when its last user leaves.
 pub struct Room {
-    id: JourneyId,
-    submit: mpsc::Sender<Submission>,
-    fanout: broadcast::Sender<RoomEvent>,
+    submit: mpsc::Sender<Pending>,
     delivery: Arc<Delivery>,
     presence: Mutex<Vec<Peer>>,
 }
@@ -164,15 +173,13 @@ impl Hub {
         let delivery = Arc::new(Delivery {
             journey: id,
             store: self.store.clone(),
-            fanout: fanout.clone(),
+            fanout,
             delivered: tokio::sync::Mutex::new(journey.version),
         });
         let (submit, inbox) = mpsc::channel(1024);
         tokio::spawn(writer(self.store.clone(), inbox, delivery.clone()));
         let room = Arc::new(Room {
-            id,
             submit,
-            fanout,
             delivery,
             presence: Mutex::new(Vec::new()),
         });
@@ -186,6 +193,7 @@ impl Hub {
             let mut delivered = room.delivery.delivered.lock().await;
             *delivered = journey.version;
             let _ = room
+                .delivery
                 .fanout
                 .send(RoomEvent::Reset(Arc::new(journey.clone())));
         }
@@ -195,19 +203,23 @@ impl Hub {
 impl Room {
     /// The journey.
     pub fn id(&self) -> JourneyId {
-        self.id
+        self.delivery.journey
     }
 
     /// A receiver of everything that happens from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<RoomEvent> {
-        self.fanout.subscribe()
+        self.delivery.fanout.subscribe()
     }
 
     /// Hands a batch to the room's writer and waits for its outcome.
-    pub async fn submit(&self, mut submission: Submission) -> Outcome {
+    pub async fn submit(&self, submission: Submission) -> Outcome {
         let (reply, outcome) = oneshot::channel();
-        submission.reply = reply;
-        if self.submit.send(submission).await.is_err() {
+        if self
+            .submit
+            .send(Pending { submission, reply })
+            .await
+            .is_err()
+        {
             return Outcome::Rejected(ApiError::internal("the room's writer stopped"));
         }
         outcome
@@ -241,6 +253,7 @@ impl Room {
         };
         change(&mut peers);
         let _ = self
+            .delivery
             .fanout
             .send(RoomEvent::Presence(Arc::new(peers.clone())));
     }
@@ -305,7 +318,7 @@ impl Delivery {
 /// journey's write lock, then answers and broadcasts.
 async fn writer(
     store: Arc<dyn Store>,
-    mut inbox: mpsc::Receiver<Submission>,
+    mut inbox: mpsc::Receiver<Pending>,
     delivery: Arc<Delivery>,
 ) {
     let mut last_seq: HashMap<ClientId, i64> = HashMap::new();
@@ -334,7 +347,7 @@ enum Planned {
 /// Applies the group's batches in order to `journey`; the op-log rows of the accepted ones.
 fn plan(
     mut journey: Journey,
-    group: &[Submission],
+    group: &[&Submission],
     now: chrono::DateTime<chrono::Utc>,
     outcomes: &mut Vec<Planned>,
 ) -> Option<(Journey, Vec<OpLogEntry>)> {
@@ -381,7 +394,7 @@ fn plan(
 
 async fn commit_group(
     store: &dyn Store,
-    mut group: Vec<Submission>,
+    mut group: Vec<Pending>,
     last_seq: &mut HashMap<ClientId, i64>,
     delivery: &Delivery,
 ) {
@@ -398,54 +411,50 @@ async fn commit_group(
 /// One attempt; gives the group back when a replayed batch made the commit fail.
 async fn try_commit_group(
     store: &dyn Store,
-    group: Vec<Submission>,
+    group: Vec<Pending>,
     last_seq: &mut HashMap<ClientId, i64>,
     delivery: &Delivery,
-) -> Option<Vec<Submission>> {
+) -> Option<Vec<Pending>> {
     // Batches committed before (a client re-sending after a reconnect) are answered at once.
     let mut fresh = Vec::with_capacity(group.len());
-    for submission in group {
-        match committed_before(store, delivery.journey, last_seq, &submission).await {
-            Some(version) => {
-                let _ = submission.reply.send(Outcome::Applied {
-                    version,
-                    journey: None,
-                    replay: true,
-                });
-            }
-            None => fresh.push(submission),
+    for pending in group {
+        match committed_before(store, delivery.journey, last_seq, &pending.submission).await {
+            Some(version) => pending.answer(Outcome::Applied {
+                version,
+                journey: None,
+                replay: true,
+            }),
+            None => fresh.push(pending),
         }
     }
     if fresh.is_empty() {
         return None;
     }
     let now = cxmap_domain::now();
+    let submissions: Vec<&Submission> = fresh.iter().map(|p| &p.submission).collect();
     let mut outcomes = Vec::new();
-    let mut entries = Vec::new();
     let result = store
         .commit_with(delivery.journey, &mut |journey| {
-            let planned = plan(journey, &fresh, now, &mut outcomes);
-            entries = planned.as_ref().map(|(_, e)| e.clone()).unwrap_or_default();
-            planned
+            plan(journey, &submissions, now, &mut outcomes)
         })
         .await;
-    match result {
-        Ok(()) => {}
+    let committed = match result {
+        Ok(committed) => committed,
         Err(StoreError::AlreadyExists(_)) => return Some(fresh),
         Err(e) => {
             // Nothing of the group landed (e.g. the database is gone): say so to every sender.
             let error = ApiError::from(e);
-            for submission in fresh {
-                let _ = submission.reply.send(Outcome::Rejected(error.clone()));
+            for pending in fresh {
+                pending.answer(Outcome::Rejected(error.clone()));
             }
             return None;
         }
+    };
+    for pending in &fresh {
+        let seq = last_seq.entry(pending.submission.client_id).or_insert(0);
+        *seq = (*seq).max(pending.submission.client_seq);
     }
-    for submission in &fresh {
-        let seq = last_seq.entry(submission.client_id).or_insert(0);
-        *seq = (*seq).max(submission.client_seq);
-    }
-    delivery.deliver(entries).await;
+    delivery.deliver(committed).await;
     let versions: Vec<Option<Version>> = outcomes
         .iter()
         .map(|o| match o {
@@ -453,8 +462,8 @@ async fn try_commit_group(
             _ => None,
         })
         .collect();
-    for (submission, outcome) in fresh.into_iter().zip(outcomes) {
-        let outcome = match outcome {
+    for (pending, outcome) in fresh.into_iter().zip(outcomes) {
+        pending.answer(match outcome {
             Planned::Accepted(version, journey) => Outcome::Applied {
                 version,
                 journey,
@@ -471,8 +480,7 @@ async fn try_commit_group(
                 }
             },
             Planned::Rejected(e) => Outcome::Rejected(e),
-        };
-        let _ = submission.reply.send(outcome);
+        });
     }
     None
 }
@@ -507,7 +515,6 @@ pub async fn commit(
     ops: Vec<JourneyOp>,
 ) -> ApiResult<Journey> {
     let room = hub.room(journey).await?;
-    let (reply, _) = oneshot::channel();
     let outcome = room
         .submit(Submission {
             client_id: ClientId::new(),
@@ -516,7 +523,6 @@ pub async fn commit(
             required_base,
             ops,
             want_journey: true,
-            reply,
         })
         .await;
     match outcome {

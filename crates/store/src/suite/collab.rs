@@ -206,7 +206,7 @@ pub async fn op_log_commits_atomically<S: Store>(store: &S) {
         async move { store.commit_with(original.id, &mut plan).await }
     };
 
-    commit(vec![(1, "하나"), (2, "둘")]).await.unwrap();
+    let returned = commit(vec![(1, "하나"), (2, "둘")]).await.unwrap();
     let stored = store.journey(original.id).await.unwrap();
     assert_eq!(stored.title.as_str(), "둘");
     assert_eq!(stored.version.0, original.version.0 + 2);
@@ -215,6 +215,7 @@ pub async fn op_log_commits_atomically<S: Store>(store: &S) {
         .await
         .unwrap();
     assert_eq!(log.len(), 2);
+    assert_eq!(returned, log, "the commit returns the rows it stored");
     assert_eq!(
         (log[0].client_seq, log[0].version.0),
         (1, original.version.0 + 1)
@@ -255,7 +256,13 @@ pub async fn op_log_commits_atomically<S: Store>(store: &S) {
     );
 
     // A plan that commits nothing.
-    store.commit_with(original.id, &mut |_| None).await.unwrap();
+    assert!(
+        store
+            .commit_with(original.id, &mut |_| None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(store.journey(original.id).await.unwrap(), stored);
     assert!(matches!(
         store.commit_with(JourneyId::new(), &mut |_| None).await,
