@@ -40,9 +40,11 @@ def task_args(task, top, window):
     return ["funnel", "--steps", STEPS, "--window", window]
 
 
-def peer_cmd(engine, task, csv, top, window, limit=None):
+def peer_cmd(engine, task, csv, top, window, limit=None, parquet=None):
     cmd = [sys.executable, os.path.join(HERE, "peers.py"), engine, task, "--csv", csv, "--top", str(top),
            "--steps", STEPS, "--window", window]
+    if parquet:
+        cmd += ["--parquet", parquet]
     return cmd + (["--limit", str(limit)] if limit else [])
 
 
@@ -64,6 +66,9 @@ def main():
     ap.add_argument("--top", type=int, default=20)
     ap.add_argument("--window", default="30d")
     ap.add_argument("--pm4py-csv", default=None, help="smaller CSV for PM4Py (then cxmap is also timed on it)")
+    ap.add_argument("--parquet", default=None,
+                    help="the same log as Parquet: adds cxmap, DuckDB and Polars rows reading it")
+    ap.add_argument("--parquet-engines", default="cxmap,duckdb,polars")
     ap.add_argument("--timeout", type=int, default=900)
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -91,6 +96,27 @@ def main():
             best = min((x for x in runs if x[2]), default=(None, None, False), key=lambda x: x[0])
             results[engine] = {"secs": best[0], "rss": best[1], "ok": best[2], "csv": csv,
                                "out": os.path.join(args.out, f"{engine}_{task}.json")}
+        # The same task on the Parquet file (engine names get a "/parquet" suffix;
+        # ratios are against cxmap on Parquet).
+        if args.parquet:
+            for engine in args.parquet_engines.split(","):
+                name = f"{engine}/parquet"
+                runs = []
+                out = os.path.join(args.out, f"{engine}-parquet_{task}.json")
+                for r in range(args.repeat):
+                    if engine == "cxmap":
+                        cmd = [args.cxmap, "analyze", *task_args(task, args.top, args.window), "--log", args.parquet,
+                               "--format", "json"]
+                    else:
+                        cmd = peer_cmd(engine, task, args.csv, args.top, args.window, parquet=args.parquet)
+                    secs, rss, ok, tail = timed(cmd, out, args.timeout)
+                    print(f"{task:8} {name:15} run {r + 1}: {secs} s, {rss} MB, ok={ok} load={loadavg()} "
+                          f"{'' if ok else tail}", file=sys.stderr)
+                    runs.append((secs, rss, ok))
+                    if not ok:
+                        break
+                best = min((x for x in runs if x[2]), default=(None, None, False), key=lambda x: x[0])
+                results[name] = {"secs": best[0], "rss": best[1], "ok": best[2], "csv": args.parquet, "out": out}
         # PM4Py on a subset: time cxmap on the same subset for its ratio.
         if "pm4py" in results and args.pm4py_csv and task != "funnel":
             out = os.path.join(args.out, f"cxmap-subset_{task}.json")
@@ -99,12 +125,25 @@ def main():
             results["cxmap-subset"] = {"secs": best[0], "rss": best[1], "ok": best[2], "csv": args.pm4py_csv, "out": out}
         ref = results.get("cxmap")
         for engine, r in results.items():
-            if engine.startswith("cxmap"):
+            if engine == "cxmap/parquet":
+                # Parquet rows are timed against cxmap on Parquet, but checked against cxmap on CSV.
+                base = r
+                agree = "reference"
+                if ref and r["ok"]:
+                    c = subprocess.run([sys.executable, os.path.join(HERE, "compare.py"), task, ref["out"], r["out"]],
+                                       capture_output=True, text=True)
+                    agree = "reference (= CSV)" if c.returncode == 0 else "DIFFERS from CSV: " + c.stdout.strip()
+            elif engine.startswith("cxmap"):
                 agree = "reference"
                 base = r
             else:
-                base = results["cxmap-subset"] if (engine == "pm4py" and args.pm4py_csv) else ref
-                if not r["ok"]:
+                if engine.endswith("/parquet"):
+                    base = results.get("cxmap/parquet")
+                elif engine == "pm4py" and args.pm4py_csv:
+                    base = results["cxmap-subset"]
+                else:
+                    base = ref
+                if not r["ok"] or not base or not base["ok"]:
                     agree = "failed"
                 else:
                     c = subprocess.run([sys.executable, os.path.join(HERE, "compare.py"), task, base["out"], r["out"]],

@@ -55,11 +55,15 @@ def run_duckdb(args):
 
     con = duckdb.connect()
     t0 = time.perf_counter()
+    if args.parquet:
+        source = "read_parquet(?)"
+    else:
+        source = ("read_csv(?, header=true, "
+                  "columns={'case_id':'VARCHAR','activity':'VARCHAR','timestamp':'TIMESTAMP'})")
     con.execute(
         "CREATE TABLE ev AS SELECT case_id, activity, epoch_ms(timestamp::TIMESTAMP) AS ts, "
-        "row_number() OVER () AS rn FROM read_csv(?, header=true, "
-        "columns={'case_id':'VARCHAR','activity':'VARCHAR','timestamp':'TIMESTAMP'})",
-        [args.csv],
+        f"row_number() OVER () AS rn FROM {source}",
+        [args.parquet or args.csv],
     )
     t1 = time.perf_counter()
     if args.task == "dfg":
@@ -120,12 +124,20 @@ def run_polars(args):
     import polars as pl
 
     t0 = time.perf_counter()
-    ev = (
-        pl.read_csv(args.csv, schema={"case_id": pl.String, "activity": pl.String, "timestamp": pl.String})
-        .with_row_index("rn")
-        .with_columns(pl.col("timestamp").str.to_datetime("%Y-%m-%d %H:%M:%S", time_unit="ms").dt.epoch("ms").alias("ts"))
-        .drop("timestamp")
-    )
+    if args.parquet:
+        ev = (
+            pl.read_parquet(args.parquet, columns=["case_id", "activity", "timestamp"])
+            .with_row_index("rn")
+            .with_columns(pl.col("timestamp").dt.epoch("ms").alias("ts"))
+            .drop("timestamp")
+        )
+    else:
+        ev = (
+            pl.read_csv(args.csv, schema={"case_id": pl.String, "activity": pl.String, "timestamp": pl.String})
+            .with_row_index("rn")
+            .with_columns(pl.col("timestamp").str.to_datetime("%Y-%m-%d %H:%M:%S", time_unit="ms").dt.epoch("ms").alias("ts"))
+            .drop("timestamp")
+        )
     t1 = time.perf_counter()
     cases = ev["case_id"].n_unique()
     if args.task == "dfg":
@@ -272,11 +284,14 @@ def main():
     ap.add_argument("engine", choices=["duckdb", "polars", "chdb", "pm4py"])
     ap.add_argument("task", choices=["dfg", "variants", "funnel"])
     ap.add_argument("--csv", required=True)
+    ap.add_argument("--parquet", default=None, help="read this Parquet file instead (duckdb, polars)")
     ap.add_argument("--top", type=int, default=20)
     ap.add_argument("--steps", default="")
     ap.add_argument("--window", default="30d")
     ap.add_argument("--limit", type=int, default=None, help="pm4py only: first N rows")
     args = ap.parse_args()
+    if args.parquet and args.engine not in ("duckdb", "polars"):
+        raise SystemExit(f"{args.engine}: no Parquet input in this benchmark")
     res = {"duckdb": run_duckdb, "polars": run_polars, "chdb": run_chdb, "pm4py": run_pm4py}[args.engine](args)
     json.dump(res, sys.stdout, ensure_ascii=False)
     print()

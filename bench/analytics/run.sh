@@ -9,6 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SCALE=1.0 REPEAT=2 PM4PY_ROWS=1000000 SKIP_GEN=0
+# OUT: where the log and results go (default bench/out/analytics; the 10 M log is ~500 MB).
+OUT=$(realpath -m "${OUT:-bench/out/analytics}")
 while [ $# -gt 0 ]; do
   case "$1" in
     --scale) SCALE=$2; shift 2 ;;
@@ -18,7 +20,6 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-OUT=bench/out/analytics
 python3 -m pip install -q -r bench/analytics/requirements.txt
 if [ "$SKIP_GEN" = 0 ] || [ ! -f "$OUT/events.csv" ]; then
   python3 bench/analytics/gen_log.py --scale "$SCALE" --out "$OUT"
@@ -30,7 +31,11 @@ fi
 PM4PY_ARGS=()
 if [ "$PM4PY_ROWS" != "all" ]; then
   head -n $((PM4PY_ROWS + 1)) "$OUT/events.csv" > "$OUT/events-pm4py.csv"
-  PM4PY_ARGS=(--pm4py-csv "$PWD/$OUT/events-pm4py.csv")
+  PM4PY_ARGS=(--pm4py-csv "$OUT/events-pm4py.csv")
 fi
-python3 bench/analytics/bench.py --csv "$PWD/$OUT/events.csv" --cxmap "$CXMAP_BIN" --out "$OUT/results" \
-  --repeat "$REPEAT" "${PM4PY_ARGS[@]}" | tee "$OUT/results.md"
+PARQUET_ARGS=()
+if [ -f "$OUT/events.parquet" ]; then
+  PARQUET_ARGS=(--parquet "$OUT/events.parquet")
+fi
+python3 bench/analytics/bench.py --csv "$OUT/events.csv" --cxmap "$CXMAP_BIN" --out "$OUT/results" \
+  --repeat "$REPEAT" "${PM4PY_ARGS[@]}" "${PARQUET_ARGS[@]}" | tee "$OUT/results.md"

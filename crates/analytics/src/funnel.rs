@@ -280,14 +280,25 @@ pub(crate) fn median_ms(v: &mut [i64]) -> Option<f64> {
 
 /// The funnel of a whole log.
 pub fn funnel(log: &EventLog, spec: &FunnelSpec) -> Funnel {
-    let mut m = FunnelMatcher::new(spec, log.activity_names());
-    let mut p = FunnelPartial::new(spec.steps.len());
-    let mut out = CaseFunnel::default();
-    for case in log.cases() {
-        m.evaluate(&case, &mut out);
-        p.add(&out);
+    let matcher = FunnelMatcher::new(spec, log.activity_names());
+    let parts = log.fold_cases(
+        || {
+            (
+                matcher.clone(),
+                FunnelPartial::new(spec.steps.len()),
+                CaseFunnel::default(),
+            )
+        },
+        |(m, p, out), case| {
+            m.evaluate(case, out);
+            p.add(out);
+        },
+    );
+    let mut total = FunnelPartial::new(spec.steps.len());
+    for (_, p, _) in parts {
+        total.merge(p);
     }
-    p.finish(spec)
+    total.finish(spec)
 }
 
 /// The funnel split by a per-case segment (e.g. channel or persona). Cases

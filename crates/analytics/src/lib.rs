@@ -33,6 +33,7 @@ pub mod funnel;
 pub mod hash;
 pub mod intern;
 pub mod log;
+pub mod radix;
 pub mod variants;
 
 pub use bottleneck::{Bottlenecks, EdgeTiming, EdgeTimingPartial, bottlenecks, edge_timings};
@@ -46,4 +47,5 @@ pub use funnel::{
     funnel_by_segment,
 };
 pub use log::{BuildError, CaseView, EventLog, EventLogBuilder};
+pub use radix::RadixBuilder;
 pub use variants::{Variant, Variants, VariantsPartial, variants};

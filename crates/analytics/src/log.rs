@@ -6,8 +6,12 @@ use crate::intern::Interner;
 ///
 /// Events are grouped by case and, within a case, ordered by timestamp with
 /// ties kept in the order they were pushed (file order). Cases appear in the
-/// order of their first event in the input; no analysis result depends on the
-/// order of cases, only on the order of events inside each case.
+/// order of their first event in the input when built by [`EventLogBuilder`],
+/// grouped by hash partition when built by a partitioned
+/// [`RadixBuilder`](crate::RadixBuilder); no analysis result depends on the
+/// order of cases, only on the order of events inside each case. A case may
+/// have no events when the reader kept only some activities (see
+/// [`RadixBuilder::push_case`](crate::RadixBuilder::push_case)).
 ///
 /// Memory per event is 12 bytes (a `u32` activity code and an `i64`
 /// timestamp) plus one `usize` offset and one id string per case.
@@ -91,6 +95,66 @@ impl EventLog {
         (0..self.case_count()).filter_map(|i| self.case(i))
     }
 
+    /// A log from columns already grouped by case (`case_starts` has one
+    /// entry per case plus the end) and ordered by time within each case.
+    pub(crate) fn from_grouped(
+        activity_names: Vec<String>,
+        case_id_arena: String,
+        case_id_offsets: Vec<usize>,
+        case_starts: Vec<usize>,
+        activities: Vec<u32>,
+        timestamps: Vec<i64>,
+    ) -> Self {
+        EventLog {
+            activity_names,
+            case_id_arena,
+            case_id_offsets,
+            case_starts,
+            activities,
+            timestamps,
+        }
+    }
+
+    /// Runs `add` over all cases into per-thread partials made by `make` and
+    /// answers them (one per range of cases, in case order). Logs of fewer
+    /// than a million events use one thread.
+    pub(crate) fn fold_cases<P, M, A>(&self, make: M, add: A) -> Vec<P>
+    where
+        P: Send,
+        M: Fn() -> P + Sync,
+        A: Fn(&mut P, &CaseView<'_>) + Sync,
+    {
+        let threads = if self.event_count() < 1 << 20 {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+        };
+        let n = self.case_count();
+        let run = |range: std::ops::Range<usize>| {
+            let mut p = make();
+            for case in self.cases_in(range) {
+                add(&mut p, &case);
+            }
+            p
+        };
+        if threads == 1 {
+            return vec![run(0..n)];
+        }
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let range = n * t / threads..n * (t + 1) / threads;
+                    let run = &run;
+                    scope.spawn(move || run(range))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    }
+
     /// The cases with index in `range`, for splitting work into partitions.
     pub fn cases_in(
         &self,
@@ -123,6 +187,12 @@ pub enum BuildError {
     /// More than `u32::MAX` distinct cases or activities.
     #[error("too many distinct {0} (the limit is 4294967295)")]
     TooMany(&'static str),
+    /// Parts of a partitioned build were made with different partition counts.
+    #[error("the parts of a partitioned log build use different partition counts")]
+    Mismatch,
+    /// A broken invariant (a bug), naming what was found broken.
+    #[error("internal error in the log builder: {0}")]
+    Internal(&'static str),
 }
 
 impl EventLogBuilder {
@@ -367,25 +437,40 @@ fn sort_cases_by_time(mut log: EventLog) -> EventLog {
         timestamps,
         ..
     } = &mut log;
-    {
-        let mut scratch: Vec<(i64, u32)> = Vec::new();
-        for w in case_starts.windows(2) {
-            let (s, e) = (w[0], w[1]);
-            let ts = &mut timestamps[s..e];
-            if ts.windows(2).all(|p| p[0] <= p[1]) {
-                continue;
-            }
-            scratch.clear();
-            scratch.extend(ts.iter().copied().zip(activities[s..e].iter().copied()));
-            // `sort_by_key` is stable: equal timestamps keep file order.
-            scratch.sort_by_key(|p| p.0);
-            for (i, &(t, a)) in scratch.iter().enumerate() {
-                ts[i] = t;
-                activities[s + i] = a;
-            }
+    let end = case_starts.last().copied().unwrap_or(0);
+    let starts = case_starts
+        .get(..case_starts.len().saturating_sub(1))
+        .unwrap_or(&[]);
+    sort_case_ranges(starts, end, activities, timestamps);
+    log
+}
+
+/// Orders the events of each case `starts[i]..starts[i + 1]` (the last one
+/// ending at `end`) by timestamp, stably, in the parallel columns.
+pub(crate) fn sort_case_ranges(
+    starts: &[usize],
+    end: usize,
+    activities: &mut [u32],
+    timestamps: &mut [i64],
+) {
+    let mut scratch: Vec<(i64, u32)> = Vec::new();
+    let ends = starts.iter().skip(1).copied().chain(std::iter::once(end));
+    for (&s, e) in starts.iter().zip(ends) {
+        let (Some(ts), Some(acts)) = (timestamps.get_mut(s..e), activities.get_mut(s..e)) else {
+            continue;
+        };
+        if ts.windows(2).all(|p| p[0] <= p[1]) {
+            continue;
+        }
+        scratch.clear();
+        scratch.extend(ts.iter().copied().zip(acts.iter().copied()));
+        // `sort_by_key` is stable: equal timestamps keep file order.
+        scratch.sort_by_key(|p| p.0);
+        for ((t, a), &(st, sa)) in ts.iter_mut().zip(acts.iter_mut()).zip(&scratch) {
+            *t = st;
+            *a = sa;
         }
     }
-    log
 }
 
 /// Interns `other`'s keys into `map` (new keys in `other`'s code order, so

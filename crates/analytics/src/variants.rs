@@ -161,9 +161,17 @@ impl VariantsPartial {
 
 /// The `top` most frequent variants of a log (all when `None`).
 pub fn variants(log: &EventLog, top: Option<usize>) -> Variants {
-    let mut p = VariantsPartial::new(log.activity_names());
-    for case in log.cases() {
-        p.add_case(&case);
+    let mut parts = log
+        .fold_cases(
+            || VariantsPartial::new(log.activity_names()),
+            |p, case| p.add_case(case),
+        )
+        .into_iter();
+    let mut p = parts
+        .next()
+        .unwrap_or_else(|| VariantsPartial::new(log.activity_names()));
+    for other in parts {
+        p.merge(other);
     }
     p.finish(top)
 }

@@ -40,7 +40,7 @@ pub enum AnalyzeCommand {
 /// Where the log is and how to read it.
 #[derive(Debug, Args)]
 pub struct LogArgs {
-    /// The event log: CSV with a header row, XES or XES.gz (detected from content).
+    /// The event log: CSV with a header row, XES, XES.gz or Parquet (detected from content).
     #[arg(long, value_name = "FILE")]
     pub log: PathBuf,
     /// CSV column with the case id.
@@ -176,7 +176,7 @@ pub fn run(args: AnalyzeArgs) -> Result<(), AnalyzeError> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.command {
         AnalyzeCommand::Dfg(a) => {
-            let log = load(&a.log)?;
+            let log = load(&a.log, None)?;
             let dfg = analytics::dfg(&log);
             drop(log);
             match a.log.format {
@@ -185,7 +185,7 @@ pub fn run(args: AnalyzeArgs) -> Result<(), AnalyzeError> {
             }
         }
         AnalyzeCommand::Variants(a) => {
-            let log = load(&a.log)?;
+            let log = load(&a.log, None)?;
             let v = analytics::variants(&log, Some(a.top));
             drop(log);
             match a.log.format {
@@ -202,7 +202,8 @@ pub fn run(args: AnalyzeArgs) -> Result<(), AnalyzeError> {
                 steps,
                 window_ms: a.window,
             };
-            let log = load(&a.log)?;
+            // Only the steps' events matter (every case still counts).
+            let log = load(&a.log, Some(&spec.steps))?;
             let f = analytics::funnel(&log, &spec);
             drop(log);
             match a.log.format {
@@ -211,7 +212,7 @@ pub fn run(args: AnalyzeArgs) -> Result<(), AnalyzeError> {
             }
         }
         AnalyzeCommand::Bottlenecks(a) => {
-            let log = load(&a.log)?;
+            let log = load(&a.log, None)?;
             let b = analytics::bottlenecks(&log, a.top, a.min_count);
             match a.log.format {
                 OutputFormat::Json => json(&mut out, &b)?,
@@ -223,7 +224,7 @@ pub fn run(args: AnalyzeArgs) -> Result<(), AnalyzeError> {
             if design.iter().any(String::is_empty) {
                 return Err(AnalyzeError::EmptyName("design"));
             }
-            let log = load(&a.log)?;
+            let log = load(&a.log, None)?;
             let c = analytics::conformance(&log, &design);
             match a.log.format {
                 OutputFormat::Json => json(&mut out, &c)?,
@@ -235,7 +236,7 @@ pub fn run(args: AnalyzeArgs) -> Result<(), AnalyzeError> {
     Ok(())
 }
 
-fn load(args: &LogArgs) -> Result<EventLog, AnalyzeError> {
+fn load(args: &LogArgs, keep_activities: Option<&[String]>) -> Result<EventLog, AnalyzeError> {
     let encoding = match &args.encoding {
         None => TextEncoding::Auto,
         Some(label) => TextEncoding::Fixed(cxmap_logfile::encoding_from_label(label)?),
@@ -245,6 +246,7 @@ fn load(args: &LogArgs) -> Result<EventLog, AnalyzeError> {
         activity_column: args.activity.clone(),
         timestamp_column: args.timestamp.clone(),
         encoding,
+        keep_activities: keep_activities.map(<[String]>::to_vec),
         ..ReadOptions::default()
     };
     if !std::io::stderr().is_terminal() {

@@ -28,6 +28,7 @@ enum EventsCommand {
 enum FileFormat {
     Csv,
     Xes,
+    Parquet,
 }
 
 #[derive(Args)]
@@ -82,6 +83,7 @@ pub async fn run(
         format: a.format.map(|f| match f {
             FileFormat::Csv => Format::Csv,
             FileFormat::Xes => Format::Xes,
+            FileFormat::Parquet => Format::Parquet,
         }),
         ..ReadOptions::default()
     };

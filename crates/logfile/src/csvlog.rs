@@ -307,6 +307,9 @@ pub(crate) fn read_csv_file(
             .min(8)
     };
     let points = split_points(path, header_end, size, threads).map_err(io)?;
+    // ~40 bytes per event is typical.
+    let bits =
+        cxmap_analytics::RadixBuilder::bits_for(usize::try_from(size / 40).unwrap_or(usize::MAX));
     let read_bytes = AtomicU64::new(header_end);
     let results: Vec<Result<crate::fastcsv::Chunk, ChunkError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = points
@@ -314,7 +317,7 @@ pub(crate) fn read_csv_file(
             .map(|w| {
                 let (s, e) = (w[0], w[1]);
                 let (cols, read_bytes) = (&cols, &read_bytes);
-                scope.spawn(move || parse_range(path, s, e, options, cols, read_bytes))
+                scope.spawn(move || parse_range(path, s, e, options, cols, bits, read_bytes))
             })
             .collect();
         while handles.iter().any(|h| !h.is_finished()) {
@@ -356,8 +359,9 @@ pub(crate) fn read_csv_file(
     if !consistent {
         return sequential(path, size, options);
     }
-    Ok(EventLogBuilder::finish_parts(
+    Ok(cxmap_analytics::RadixBuilder::finish(
         chunks.into_iter().map(|c| c.builder).collect(),
+        threads,
     )?)
 }
 

@@ -15,10 +15,10 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use cxmap_analytics::EventLogBuilder;
+use cxmap_analytics::RadixBuilder;
 
 use crate::csvlog::Decoder;
-use crate::timestamp::parse_timestamp_bytes;
+use crate::timestamp::{DateCache, parse_timestamp_cached};
 use crate::{LogFileError, ReadOptions};
 
 /// Why a range could not be parsed by the fast path.
@@ -38,18 +38,13 @@ pub(crate) struct Columns {
 
 /// The result of one range.
 pub(crate) struct Chunk {
-    pub(crate) builder: EventLogBuilder,
+    pub(crate) builder: RadixBuilder,
     pub(crate) decoder: Decoder,
     /// Lines in the range (terminated or final).
     pub(crate) lines: u64,
 }
 
 const BLOCK: usize = 4 << 20;
-/// Events handed to the builder at once (see `EventLogBuilder::push_batch`).
-const BATCH: usize = 256;
-
-/// One parsed event: case id, activity, timestamp (ms).
-type Ev<'a> = (Cow<'a, str>, Cow<'a, str>, i64);
 
 /// Splits a line into fields; `None` when it has an odd number of quotes.
 fn split_quoted<'l>(line: &'l [u8], delim: u8, out: &mut Vec<Cow<'l, [u8]>>) -> Option<()> {
@@ -107,10 +102,11 @@ struct LineParser<'o> {
     options: &'o ReadOptions,
     cols: &'o Columns,
     max_col: usize,
-    builder: EventLogBuilder,
+    builder: RadixBuilder,
     decoder: Decoder,
     line: u64,
     fields: Vec<(usize, usize)>,
+    dates: DateCache,
 }
 
 impl LineParser<'_> {
@@ -118,14 +114,14 @@ impl LineParser<'_> {
     /// positions up to the last needed column are in `self.fields` (absolute
     /// ranges, the last one still open) and which contains a quote when `quoted`.
     #[inline]
-    fn line<'a>(
+    fn line(
         &mut self,
-        data: &'a [u8],
-        text: Option<&'a str>,
+        data: &[u8],
+        text: Option<&str>,
         start: usize,
         end: usize,
         quoted: bool,
-    ) -> Result<Option<Ev<'a>>, ChunkError> {
+    ) -> Result<(), ChunkError> {
         self.line += 1;
         let end = if end > start && data.get(end - 1) == Some(&b'\r') {
             end - 1
@@ -134,7 +130,7 @@ impl LineParser<'_> {
         };
         let line = data.get(start..end).unwrap_or(&[]);
         if line.is_empty() {
-            return Ok(None);
+            return Ok(());
         }
         let delim = self.options.delimiter;
         // A quote anywhere (even in a column we do not read) may open a field
@@ -148,11 +144,7 @@ impl LineParser<'_> {
                 pick(self.cols.activity),
                 pick(self.cols.timestamp),
             )?;
-            return Ok(Some((
-                Cow::Owned(c.into_owned()),
-                Cow::Owned(a.into_owned()),
-                t,
-            )));
+            return self.push_kept(&c, &a, t);
         }
         // Close the last field at the end of the line.
         if let Some(last) = self.fields.last_mut()
@@ -173,33 +165,63 @@ impl LineParser<'_> {
             let pick_str = |i: usize| self.fields.get(i).and_then(|&(s, e)| text.get(s..e));
             let (cs, as_) = (pick_str(self.cols.case), pick_str(self.cols.activity));
             if let (Some(cs), Some(as_), Some(t)) = (cs, as_, t) {
-                return self.event_str(cs, as_, t).map(Some);
+                if !self.keeps(as_) {
+                    if cs.is_empty() {
+                        return Err(self.empty_case());
+                    }
+                    return self
+                        .builder
+                        .push_case(cs)
+                        .map_err(|e| ChunkError::Fail(e.into()));
+                }
+                let t = self.event_str(cs, t)?;
+                return push(&mut self.builder, cs, as_, t);
             }
         }
-        self.event(c, a, t).map(Some)
+        let (c, a, t) = self.event(c, a, t)?;
+        self.push_kept(&c, &a, t)
     }
 
+    /// Whether events of `activity` are kept (see `ReadOptions::keep_activities`).
     #[inline]
-    fn event_str<'a>(
-        &mut self,
-        case: &'a str,
-        activity: &'a str,
-        ts: &[u8],
-    ) -> Result<Ev<'a>, ChunkError> {
-        if case.is_empty() {
-            return Err(ChunkError::Fail(LogFileError::EmptyCaseId {
-                line: self.line,
-                field: self.options.case_column.clone(),
-            }));
+    fn keeps(&self, activity: &str) -> bool {
+        self.options
+            .keep_activities
+            .as_ref()
+            .is_none_or(|keep| keep.iter().any(|k| k == activity))
+    }
+
+    fn empty_case(&self) -> ChunkError {
+        ChunkError::Fail(LogFileError::EmptyCaseId {
+            line: self.line,
+            field: self.options.case_column.clone(),
+        })
+    }
+
+    fn push_kept(&mut self, case: &str, activity: &str, t: i64) -> Result<(), ChunkError> {
+        if self.keeps(activity) {
+            push(&mut self.builder, case, activity, t)
+        } else {
+            self.builder
+                .push_case(case)
+                .map_err(|e| ChunkError::Fail(e.into()))
         }
-        let t = parse_timestamp_bytes(ts).ok_or_else(|| {
+    }
+
+    /// Checks the case id and parses the timestamp of a UTF-8 line.
+    #[inline]
+    fn event_str(&mut self, case: &str, ts: &[u8]) -> Result<i64, ChunkError> {
+        if case.is_empty() {
+            return Err(self.empty_case());
+        }
+        let t = parse_timestamp_cached(ts, &mut self.dates).ok_or_else(|| {
             ChunkError::Fail(LogFileError::BadTimestamp {
                 line: self.line,
                 field: self.options.timestamp_column.clone(),
                 value: String::from_utf8_lossy(ts).chars().take(100).collect(),
             })
         })?;
-        Ok((Cow::Borrowed(case), Cow::Borrowed(activity), t))
+        Ok(t)
     }
 
     #[inline]
@@ -208,7 +230,7 @@ impl LineParser<'_> {
         case: Option<&'a [u8]>,
         activity: Option<&'a [u8]>,
         ts: Option<&'a [u8]>,
-    ) -> Result<Ev<'a>, ChunkError> {
+    ) -> Result<(Cow<'a, str>, Cow<'a, str>, i64), ChunkError> {
         let line = self.line;
         let o = self.options;
         let missing = |field: &String| {
@@ -234,7 +256,7 @@ impl LineParser<'_> {
             .decoder
             .decode(activity, line, &o.activity_column)
             .map_err(ChunkError::Fail)?;
-        let t = parse_timestamp_bytes(ts).ok_or_else(|| {
+        let t = parse_timestamp_cached(ts, &mut self.dates).ok_or_else(|| {
             ChunkError::Fail(LogFileError::BadTimestamp {
                 line,
                 field: o.timestamp_column.clone(),
@@ -245,13 +267,21 @@ impl LineParser<'_> {
     }
 }
 
-/// Parses `[start, end)` of the file (both at line starts).
+#[inline]
+fn push(b: &mut RadixBuilder, case: &str, activity: &str, t: i64) -> Result<(), ChunkError> {
+    b.push(case, activity, t)
+        .map_err(|e| ChunkError::Fail(e.into()))
+}
+
+/// Parses `[start, end)` of the file (both at line starts) into a builder
+/// with `2^bits` partitions.
 pub(crate) fn parse_range(
     path: &Path,
     start: u64,
     end: u64,
     options: &ReadOptions,
     cols: &Columns,
+    bits: u32,
     read_bytes: &AtomicU64,
 ) -> Result<Chunk, ChunkError> {
     let io = |source| {
@@ -267,10 +297,11 @@ pub(crate) fn parse_range(
         options,
         cols,
         max_col: cols.case.max(cols.activity).max(cols.timestamp),
-        builder: EventLogBuilder::with_capacity(usize::try_from((end - start) / 40).unwrap_or(0)),
+        builder: RadixBuilder::with_capacity(bits, usize::try_from(end - start).unwrap_or(0)),
         decoder: Decoder::new(options.encoding),
         line: 0,
         fields: Vec::with_capacity(8),
+        dates: DateCache::default(),
     };
     let limit = options.max_line_bytes;
     let mut buf = vec![0u8; BLOCK.max(limit + 1)];
@@ -296,7 +327,6 @@ pub(crate) fn parse_range(
             p.decoder.saw_utf8(!t.is_ascii());
         }
         let mut pos = 0;
-        let mut batch: Vec<Ev<'_>> = Vec::with_capacity(BATCH);
         // One vectorised scan for every structural byte of the block's
         // complete lines: delimiters, line ends and quotes.
         let scan = if n == 0 { data } else { complete };
@@ -314,15 +344,7 @@ pub(crate) fn parse_range(
                             limit,
                         }));
                     }
-                    if let Some(ev) = p.line(data, block_text, pos, i, quoted)? {
-                        batch.push(ev);
-                        if batch.len() == BATCH {
-                            p.builder
-                                .push_batch(&batch)
-                                .map_err(|e| ChunkError::Fail(e.into()))?;
-                            batch.clear();
-                        }
-                    }
+                    p.line(data, block_text, pos, i, quoted)?;
                     pos = i + 1;
                     quoted = false;
                     p.fields.clear();
@@ -352,19 +374,10 @@ pub(crate) fn parse_range(
                         limit,
                     }));
                 }
-                if let Some(ev) = p.line(data, block_text, pos, filled, quoted)? {
-                    batch.push(ev);
-                }
+                p.line(data, block_text, pos, filled, quoted)?;
             }
-            p.builder
-                .push_batch(&batch)
-                .map_err(|e| ChunkError::Fail(e.into()))?;
             break;
         }
-        p.builder
-            .push_batch(&batch)
-            .map_err(|e| ChunkError::Fail(e.into()))?;
-        drop(batch);
         if rest > limit {
             return Err(ChunkError::Fail(LogFileError::LineTooLong {
                 line: p.line + 1,

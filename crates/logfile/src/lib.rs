@@ -6,8 +6,10 @@
 //! [`EventLogBuilder`](cxmap_analytics::EventLogBuilder) which interns case
 //! ids and activities.
 //!
-//! - **Format** is detected from the content: gzip magic bytes, then `<` (XES)
-//!   or anything else (CSV), unless [`ReadOptions::format`] says otherwise.
+//! - **Format** is detected from the content: Parquet's `PAR1` magic, gzip
+//!   magic bytes, then `<` (XES) or anything else (CSV), unless
+//!   [`ReadOptions::format`] says otherwise. Parquet: see the `parquet` module
+//!   docs (string/integer case ids, string activities, timestamp columns).
 //! - **Encoding** (CSV): UTF-8 with or without BOM; when the bytes are not
 //!   valid UTF-8 and no non-ASCII UTF-8 was seen before, CP949/EUC-KR is
 //!   assumed; or an explicit label ([`encoding_from_label`]). XES is XML and
@@ -18,6 +20,7 @@
 mod csvlog;
 mod fastcsv;
 mod io;
+mod parquet;
 mod timestamp;
 mod xes;
 
@@ -40,6 +43,8 @@ pub enum Format {
     Csv,
     /// IEEE 1849 eXtensible Event Stream (XML), optionally gzip-compressed.
     Xes,
+    /// Apache Parquet (detected by its `PAR1` magic bytes).
+    Parquet,
 }
 
 /// How CSV bytes are turned into text.
@@ -73,6 +78,12 @@ pub struct ReadOptions {
     pub parallel_min_bytes: u64,
     /// Threads for parallel parsing; 0 = one per available core (at most 8).
     pub threads: usize,
+    /// When set, events of other activities may be dropped while reading:
+    /// their cases are still counted (a case can end up with no events) and
+    /// their case id checked, but their timestamps are not parsed. For
+    /// analyses that look at a few activities only (funnels). The parallel
+    /// CSV path and Parquet drop them; other readers keep every event.
+    pub keep_activities: Option<Vec<String>>,
 }
 
 impl Default for ReadOptions {
@@ -87,6 +98,7 @@ impl Default for ReadOptions {
             delimiter: b',',
             parallel_min_bytes: 32 << 20,
             threads: 0,
+            keep_activities: None,
         }
     }
 }
@@ -106,8 +118,8 @@ pub enum LogFileError {
     /// The gzip stream is corrupt or truncated.
     #[error("unreadable gzip data: {0}")]
     Gzip(#[source] std::io::Error),
-    /// A required CSV column is not in the header.
-    #[error("missing column `{column}` in the CSV header (found: {found})")]
+    /// A required column is not in the CSV header or the Parquet schema.
+    #[error("missing column `{column}` (the file has: {found})")]
     MissingColumn {
         /// The column that was asked for.
         column: String,
@@ -174,6 +186,30 @@ pub enum LogFileError {
         /// What is wrong, naming the element/attribute.
         message: String,
     },
+    /// A Parquet file that cannot be read (corrupt, or an unsupported
+    /// compression or encoding).
+    #[error("unreadable Parquet file: {0}")]
+    Parquet(String),
+    /// A Parquet column has a type the reader cannot use for its role.
+    #[error("column `{column}` has type {found}; expected {expected}")]
+    ColumnType {
+        /// The column.
+        column: String,
+        /// Its type in the file.
+        found: String,
+        /// What the reader accepts.
+        expected: &'static str,
+    },
+    /// A bad value in a Parquet row.
+    #[error("row {row}: `{column}` {message}")]
+    ParquetValue {
+        /// 1-based row number.
+        row: u64,
+        /// The column.
+        column: String,
+        /// What is wrong with the value.
+        message: String,
+    },
     /// An unknown or unsupported encoding label.
     #[error(
         "unsupported encoding {0:?} (use utf-8, cp949/euc-kr or another ASCII-compatible WHATWG label)"
@@ -215,6 +251,20 @@ pub fn read_path(
     let mut head = [0u8; 4096];
     let n = std::io::Read::read(&mut (&file), &mut head).unwrap_or(0);
     let head = head.get(..n).unwrap_or(&[]);
+    let is_parquet = match options.format {
+        Some(f) => f == Format::Parquet,
+        None => head.starts_with(PARQUET_MAGIC),
+    };
+    if is_parquet {
+        drop(file);
+        let open = || {
+            File::open(path).map_err(|source| LogFileError::Io {
+                path: path.display().to_string(),
+                source,
+            })
+        };
+        return parquet::read_parquet(open, options, progress);
+    }
     let plain_csv = match options.format {
         Some(f) => f == Format::Csv && !head.starts_with(&[0x1f, 0x8b]),
         None => !head.starts_with(&[0x1f, 0x8b]) && sniff(head) == Format::Csv,
@@ -247,6 +297,15 @@ pub fn read<R: Read>(
     let counted = io::Progress::new(input, progress);
     let mut raw = BufReader::with_capacity(1 << 20, counted);
     let head = raw.fill_buf().map_err(io_err)?;
+    if options.format == Some(Format::Parquet)
+        || (options.format.is_none() && head.starts_with(PARQUET_MAGIC))
+    {
+        // Parquet needs random access (the footer first): hold the bytes.
+        let mut bytes = Vec::with_capacity(usize::try_from(size_hint).unwrap_or(0));
+        raw.read_to_end(&mut bytes).map_err(io_err)?;
+        let bytes = ::bytes::Bytes::from(bytes);
+        return parquet::read_parquet(|| Ok(bytes.clone()), options, None);
+    }
     let gzip = head.starts_with(&[0x1f, 0x8b]);
     if gzip {
         let decoder = flate2::bufread::MultiGzDecoder::new(raw);
@@ -260,6 +319,10 @@ pub fn read<R: Read>(
         match format {
             Format::Xes => xes::read_xes(text, true),
             Format::Csv => csvlog::read_csv(text, hint, options, true),
+            Format::Parquet => Err(LogFileError::Parquet(
+                "a gzip-compressed Parquet file is not supported (Parquet compresses its own pages)"
+                    .into(),
+            )),
         }
     } else {
         let format = match options.format {
@@ -269,9 +332,13 @@ pub fn read<R: Read>(
         match format {
             Format::Xes => xes::read_xes(raw, false),
             Format::Csv => csvlog::read_csv(raw, size_hint, options, false),
+            Format::Parquet => Err(LogFileError::Parquet("no Parquet magic bytes".into())),
         }
     }
 }
+
+/// The first (and last) four bytes of a Parquet file.
+const PARQUET_MAGIC: &[u8] = b"PAR1";
 
 /// XES when the first non-blank character (after a BOM) is `<`.
 fn sniff(head: &[u8]) -> Format {

@@ -64,18 +64,44 @@ fn days_in_month(y: i64, m: i64) -> i64 {
     }
 }
 
+/// The last date a reader parsed: consecutive timestamps of a log usually
+/// share their date, so its validation and day count are done once.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct DateCache {
+    date: [u8; 10],
+    days: i64,
+}
+
+/// [`parse_timestamp_bytes`] reusing the day count of the previous date.
+#[inline]
+pub(crate) fn parse_timestamp_cached(b: &[u8], cache: &mut DateCache) -> Option<i64> {
+    fast_cached(b, cache).or_else(|| std::str::from_utf8(b).ok().and_then(parse_timestamp_ms))
+}
+
 #[inline]
 fn fast(b: &[u8]) -> Option<i64> {
-    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let y = digits::<4>(b, 0)?;
-    let mo = digits::<2>(b, 5)?;
-    let d = digits::<2>(b, 8)?;
-    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) {
-        return None;
-    }
-    let days = days_from_civil(y, mo, d);
+    fast_cached(b, &mut DateCache::default())
+}
+
+#[inline]
+fn fast_cached(b: &[u8], cache: &mut DateCache) -> Option<i64> {
+    let date = b.first_chunk::<10>()?;
+    let days = if *date == cache.date {
+        cache.days
+    } else {
+        if b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let y = digits::<4>(b, 0)?;
+        let mo = digits::<2>(b, 5)?;
+        let d = digits::<2>(b, 8)?;
+        if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) {
+            return None;
+        }
+        let days = days_from_civil(y, mo, d);
+        *cache = DateCache { date: *date, days };
+        days
+    };
     if b.len() == 10 {
         return Some(days * 86_400_000);
     }
@@ -185,6 +211,26 @@ mod tests {
             "1600-02-29 00:00:00",
         ] {
             assert_eq!(fast(s.as_bytes()), Some(chrono_ms(s)), "{s}");
+        }
+    }
+
+    #[test]
+    fn the_date_cache_gives_the_same_answers() {
+        let mut cache = DateCache::default();
+        for s in [
+            "2024-03-01 09:30:00",
+            "2024-03-01 10:00:00.5",
+            "2024-03-01",
+            "2024-03-02T00:00:00Z",
+            "2024-03-02 bad",
+            "2024-03-02 23:59:59+09:00",
+            "2023-02-29 00:00:00",
+        ] {
+            assert_eq!(
+                parse_timestamp_cached(s.as_bytes(), &mut cache),
+                parse_timestamp_ms(s),
+                "{s}"
+            );
         }
     }
 

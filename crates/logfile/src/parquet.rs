@@ -1,0 +1,502 @@
+//! Parquet event logs, read column by column with the `parquet` crate's
+//! low-level column readers (no Arrow).
+//!
+//! Accepted column types (the columns are found by name among the top-level
+//! columns; lists and other repeated columns are refused):
+//! - case id: a byte array (string), or a 32/64-bit integer (written in decimal);
+//! - activity: a byte array (string);
+//! - timestamp: `INT64` with the `TIMESTAMP` logical type (millis, micros or
+//!   nanos; read as UTC whether or not it is marked adjusted to UTC), `INT96`
+//!   (legacy Spark/Hive timestamps), `INT32` `DATE` (midnight UTC) or a string
+//!   in one of the shapes of [`parse_timestamp_ms`](crate::parse_timestamp_ms).
+//!
+//! Row groups are split into one consecutive range per thread; each range
+//! feeds its own [`RadixBuilder`] and the ranges are finished in file order,
+//! so ties keep file order as with CSV. Errors name the 1-based row.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use cxmap_analytics::{EventLog, RadixBuilder};
+use parquet::basic::{ConvertedType, LogicalType, TimeUnit, Type as PhysicalType};
+use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
+use parquet::data_type::{ByteArrayType, DataType, Int32Type, Int64Type, Int96Type};
+use parquet::file::reader::{ChunkReader, FileReader, SerializedFileReader};
+use parquet::schema::types::ColumnDescriptor;
+
+use crate::timestamp::parse_timestamp_bytes;
+use crate::{LogFileError, ReadOptions};
+
+/// Rows decoded per column at a time.
+const BATCH: usize = 16 * 1024;
+
+fn perr(e: parquet::errors::ParquetError) -> LogFileError {
+    LogFileError::Parquet(e.to_string())
+}
+
+/// How the timestamp column is stored.
+#[derive(Debug, Clone, Copy)]
+enum TsKind {
+    /// INT64 in units of `1 / per_ms` milliseconds (`per_ms` = 1, 1000 or 1 000 000).
+    Int64 { per_ms: i64 },
+    /// Legacy INT96: nanoseconds of the day and a Julian day.
+    Int96,
+    /// INT32 days since the epoch.
+    Date,
+    /// Text.
+    Text,
+}
+
+/// How the case column is stored.
+#[derive(Debug, Clone, Copy)]
+enum CaseKind {
+    Text,
+    Int32,
+    Int64,
+}
+
+/// The three columns: leaf index and kind.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    case: (usize, CaseKind),
+    activity: usize,
+    timestamp: (usize, TsKind),
+}
+
+fn type_name(c: &ColumnDescriptor) -> String {
+    match c.logical_type_ref() {
+        Some(LogicalType::Timestamp(t)) => {
+            format!("{} (TIMESTAMP {:?})", c.physical_type(), t.unit)
+        }
+        Some(l) => format!("{} ({l:?})", c.physical_type()),
+        None if c.converted_type() != ConvertedType::NONE => {
+            format!("{} ({})", c.physical_type(), c.converted_type())
+        }
+        None => c.physical_type().to_string(),
+    }
+}
+
+fn layout(
+    columns: &[std::sync::Arc<ColumnDescriptor>],
+    options: &ReadOptions,
+) -> Result<Layout, LogFileError> {
+    let find = |want: &str| -> Result<(usize, &ColumnDescriptor), LogFileError> {
+        let found = columns
+            .iter()
+            .position(|c| c.path().parts().len() == 1 && c.name() == want)
+            .ok_or_else(|| LogFileError::MissingColumn {
+                column: want.to_owned(),
+                found: columns
+                    .iter()
+                    .map(|c| c.path().string())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            })?;
+        let c = columns
+            .get(found)
+            .map(|c| c.as_ref())
+            .ok_or_else(|| LogFileError::Parquet("schema changed while reading".into()))?;
+        if c.max_rep_level() > 0 {
+            return Err(LogFileError::ColumnType {
+                column: want.to_owned(),
+                found: format!("repeated {}", type_name(c)),
+                expected: "a single value per row",
+            });
+        }
+        Ok((found, c))
+    };
+    let wrong =
+        |column: &str, c: &ColumnDescriptor, expected: &'static str| LogFileError::ColumnType {
+            column: column.to_owned(),
+            found: type_name(c),
+            expected,
+        };
+
+    let (ci, c) = find(&options.case_column)?;
+    let case_kind = match c.physical_type() {
+        PhysicalType::BYTE_ARRAY => CaseKind::Text,
+        PhysicalType::INT32 => CaseKind::Int32,
+        PhysicalType::INT64 => CaseKind::Int64,
+        _ => return Err(wrong(&options.case_column, c, "a string or an integer")),
+    };
+    let (ai, a) = find(&options.activity_column)?;
+    if a.physical_type() != PhysicalType::BYTE_ARRAY {
+        return Err(wrong(&options.activity_column, a, "a string"));
+    }
+    let (ti, t) = find(&options.timestamp_column)?;
+    let expected_ts = "a timestamp (INT64 TIMESTAMP, INT96, DATE) or a string";
+    let ts_kind = match (t.physical_type(), t.logical_type_ref(), t.converted_type()) {
+        (PhysicalType::INT64, Some(LogicalType::Timestamp(tt)), _) => TsKind::Int64 {
+            per_ms: match tt.unit {
+                TimeUnit::MILLIS => 1,
+                TimeUnit::MICROS => 1_000,
+                TimeUnit::NANOS => 1_000_000,
+            },
+        },
+        (PhysicalType::INT64, None, ConvertedType::TIMESTAMP_MILLIS) => TsKind::Int64 { per_ms: 1 },
+        (PhysicalType::INT64, None, ConvertedType::TIMESTAMP_MICROS) => {
+            TsKind::Int64 { per_ms: 1_000 }
+        }
+        (PhysicalType::INT96, _, _) => TsKind::Int96,
+        (PhysicalType::INT32, Some(LogicalType::Date), _)
+        | (PhysicalType::INT32, None, ConvertedType::DATE) => TsKind::Date,
+        (PhysicalType::BYTE_ARRAY, _, _) => TsKind::Text,
+        _ => return Err(wrong(&options.timestamp_column, t, expected_ts)),
+    };
+    Ok(Layout {
+        case: (ci, case_kind),
+        activity: ai,
+        timestamp: (ti, ts_kind),
+    })
+}
+
+/// One column's reader and its current batch.
+struct Col<T: DataType> {
+    reader: ColumnReaderImpl<T>,
+    values: Vec<T::T>,
+    defs: Vec<i16>,
+    max_def: i16,
+    next: usize,
+}
+
+impl<T: DataType> Col<T> {
+    fn new(reader: ColumnReaderImpl<T>, max_def: i16) -> Self {
+        Col {
+            reader,
+            values: Vec::with_capacity(BATCH),
+            defs: Vec::with_capacity(BATCH),
+            max_def,
+            next: 0,
+        }
+    }
+
+    /// Decodes the next `n` rows; answers how many there were.
+    fn fill(&mut self, n: usize) -> Result<usize, LogFileError> {
+        self.values.clear();
+        self.defs.clear();
+        self.next = 0;
+        let (rows, _, _) = self
+            .reader
+            .read_records(n, Some(&mut self.defs), None, &mut self.values)
+            .map_err(perr)?;
+        Ok(rows)
+    }
+
+    /// Steps over row `i` of the batch.
+    #[inline]
+    fn skip(&mut self, i: usize) {
+        let _ = self.value(i);
+    }
+
+    /// The value of row `i` of the batch (rows must be visited in order), `None` for null.
+    #[inline]
+    fn value(&mut self, i: usize) -> Option<&T::T> {
+        if self.max_def > 0 && self.defs.get(i).is_none_or(|&d| d < self.max_def) {
+            return None;
+        }
+        let v = self.values.get(self.next);
+        self.next += 1;
+        v
+    }
+}
+
+macro_rules! typed {
+    ($reader:expr, $variant:ident, $max_def:expr) => {
+        match $reader {
+            ColumnReader::$variant(r) => Ok(Col::new(r, $max_def)),
+            _ => Err(LogFileError::Parquet(
+                "column type changed between row groups".into(),
+            )),
+        }
+    };
+}
+
+enum CaseCol {
+    Text(Col<ByteArrayType>),
+    Int32(Col<Int32Type>),
+    Int64(Col<Int64Type>),
+}
+
+enum TsCol {
+    Int64(Col<Int64Type>, i64),
+    Int96(Col<Int96Type>),
+    Date(Col<Int32Type>),
+    Text(Col<ByteArrayType>),
+}
+
+/// Milliseconds of an INT96 timestamp (nanoseconds of the day in the first
+/// two words, Julian day in the third).
+fn int96_ms(words: &[u32]) -> Option<i64> {
+    let (lo, hi, day) = (*words.first()?, *words.get(1)?, *words.get(2)?);
+    let nanos = i64::try_from(u64::from(hi) << 32 | u64::from(lo)).ok()?;
+    let days = i64::from(day) - 2_440_588; // Julian day of 1970-01-01
+    days.checked_mul(86_400_000)?
+        .checked_add(nanos.div_euclid(1_000_000))
+}
+
+/// Reads row groups `groups` into `builder`; `first_row` is the 0-based row
+/// number of the first row of the first group.
+fn read_groups<R: ChunkReader + 'static>(
+    reader: &SerializedFileReader<R>,
+    groups: std::ops::Range<usize>,
+    first_row: u64,
+    layout: Layout,
+    options: &ReadOptions,
+    builder: &mut RadixBuilder,
+    read_bytes: &AtomicU64,
+) -> Result<(), LogFileError> {
+    let schema = reader.metadata().file_metadata().schema_descr_ptr();
+    let max_def = |i: usize| schema.column(i).max_def_level();
+    let mut row = first_row;
+    let mut case_text = String::new();
+    for g in groups {
+        let rg = reader.get_row_group(g).map_err(perr)?;
+        let (ci, ck) = layout.case;
+        let (ti, tk) = layout.timestamp;
+        let mut case = match ck {
+            CaseKind::Text => CaseCol::Text(typed!(
+                rg.get_column_reader(ci).map_err(perr)?,
+                ByteArrayColumnReader,
+                max_def(ci)
+            )?),
+            CaseKind::Int32 => CaseCol::Int32(typed!(
+                rg.get_column_reader(ci).map_err(perr)?,
+                Int32ColumnReader,
+                max_def(ci)
+            )?),
+            CaseKind::Int64 => CaseCol::Int64(typed!(
+                rg.get_column_reader(ci).map_err(perr)?,
+                Int64ColumnReader,
+                max_def(ci)
+            )?),
+        };
+        let mut act: Col<ByteArrayType> = typed!(
+            rg.get_column_reader(layout.activity).map_err(perr)?,
+            ByteArrayColumnReader,
+            max_def(layout.activity)
+        )?;
+        let mut ts = match tk {
+            TsKind::Int64 { per_ms } => TsCol::Int64(
+                typed!(
+                    rg.get_column_reader(ti).map_err(perr)?,
+                    Int64ColumnReader,
+                    max_def(ti)
+                )?,
+                per_ms,
+            ),
+            TsKind::Int96 => TsCol::Int96(typed!(
+                rg.get_column_reader(ti).map_err(perr)?,
+                Int96ColumnReader,
+                max_def(ti)
+            )?),
+            TsKind::Date => TsCol::Date(typed!(
+                rg.get_column_reader(ti).map_err(perr)?,
+                Int32ColumnReader,
+                max_def(ti)
+            )?),
+            TsKind::Text => TsCol::Text(typed!(
+                rg.get_column_reader(ti).map_err(perr)?,
+                ByteArrayColumnReader,
+                max_def(ti)
+            )?),
+        };
+        loop {
+            let n = match &mut case {
+                CaseCol::Text(c) => c.fill(BATCH)?,
+                CaseCol::Int32(c) => c.fill(BATCH)?,
+                CaseCol::Int64(c) => c.fill(BATCH)?,
+            };
+            if n == 0 {
+                break;
+            }
+            let n_act = act.fill(n)?;
+            let n_ts = match &mut ts {
+                TsCol::Int64(c, _) => c.fill(n)?,
+                TsCol::Int96(c) => c.fill(n)?,
+                TsCol::Date(c) => c.fill(n)?,
+                TsCol::Text(c) => c.fill(n)?,
+            };
+            if n_act != n || n_ts != n {
+                return Err(LogFileError::Parquet(format!(
+                    "row group {g}: columns have different numbers of rows"
+                )));
+            }
+            for i in 0..n {
+                row += 1;
+                let bad_text = |column: &String| LogFileError::ParquetValue {
+                    row,
+                    column: column.clone(),
+                    message: "is not valid UTF-8".into(),
+                };
+                let null = |column: &String| LogFileError::ParquetValue {
+                    row,
+                    column: column.clone(),
+                    message: "is null".into(),
+                };
+                let case_id: &str = match &mut case {
+                    CaseCol::Text(c) => {
+                        let v = c.value(i).ok_or_else(|| null(&options.case_column))?;
+                        std::str::from_utf8(v.data()).map_err(|_| bad_text(&options.case_column))?
+                    }
+                    CaseCol::Int32(c) => {
+                        let v = *c.value(i).ok_or_else(|| null(&options.case_column))?;
+                        case_text.clear();
+                        case_text.push_str(&v.to_string());
+                        &case_text
+                    }
+                    CaseCol::Int64(c) => {
+                        let v = *c.value(i).ok_or_else(|| null(&options.case_column))?;
+                        case_text.clear();
+                        case_text.push_str(&v.to_string());
+                        &case_text
+                    }
+                };
+                if case_id.is_empty() {
+                    return Err(LogFileError::ParquetValue {
+                        row,
+                        column: options.case_column.clone(),
+                        message: "is an empty case id".into(),
+                    });
+                }
+                let activity = act.value(i).ok_or_else(|| null(&options.activity_column))?;
+                let activity = std::str::from_utf8(activity.data())
+                    .map_err(|_| bad_text(&options.activity_column))?;
+                if let Some(keep) = &options.keep_activities
+                    && !keep.iter().any(|k| k == activity)
+                {
+                    builder.push_case(case_id)?;
+                    match &mut ts {
+                        TsCol::Int64(c, _) => c.skip(i),
+                        TsCol::Int96(c) => c.skip(i),
+                        TsCol::Date(c) => c.skip(i),
+                        TsCol::Text(c) => c.skip(i),
+                    }
+                    continue;
+                }
+                let tcol = &options.timestamp_column;
+                let t =
+                    match &mut ts {
+                        TsCol::Int64(c, per_ms) => c.value(i).map(|&v| v.div_euclid(*per_ms)),
+                        TsCol::Int96(c) => match c.value(i) {
+                            None => None,
+                            Some(v) => Some(int96_ms(v.data()).ok_or_else(|| {
+                                LogFileError::ParquetValue {
+                                    row,
+                                    column: tcol.clone(),
+                                    message: "is an INT96 timestamp out of range".into(),
+                                }
+                            })?),
+                        },
+                        TsCol::Date(c) => c.value(i).map(|&d| i64::from(d) * 86_400_000),
+                        TsCol::Text(c) => match c.value(i) {
+                            None => None,
+                            Some(v) => Some(parse_timestamp_bytes(v.data()).ok_or_else(|| {
+                                LogFileError::ParquetValue {
+                                    row,
+                                    column: tcol.clone(),
+                                    message: format!(
+                                        "is not a timestamp: {:?}",
+                                        String::from_utf8_lossy(v.data())
+                                            .chars()
+                                            .take(100)
+                                            .collect::<String>()
+                                    ),
+                                }
+                            })?),
+                        },
+                    }
+                    .ok_or_else(|| null(tcol))?;
+                builder.push(case_id, activity, t)?;
+            }
+        }
+        let size = rg.metadata().compressed_size();
+        read_bytes.fetch_add(u64::try_from(size).unwrap_or(0), Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+/// Reads a Parquet log; `open` gives an independent reader of the same bytes
+/// to each thread.
+pub(crate) fn read_parquet<R, F>(
+    open: F,
+    options: &ReadOptions,
+    mut progress: Option<&mut dyn FnMut(u64)>,
+) -> Result<EventLog, LogFileError>
+where
+    R: ChunkReader + 'static,
+    F: Fn() -> Result<R, LogFileError> + Sync,
+{
+    let reader = SerializedFileReader::new(open()?).map_err(perr)?;
+    let meta = reader.metadata();
+    let schema = meta.file_metadata().schema_descr_ptr();
+    let layout = layout(schema.columns(), options)?;
+    drop(schema);
+    let rows: Vec<u64> = meta
+        .row_groups()
+        .iter()
+        .map(|g| u64::try_from(g.num_rows()).unwrap_or(0))
+        .collect();
+    let total: u64 = rows.iter().sum();
+    let threads = if options.threads > 0 {
+        options.threads
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8)
+    }
+    .clamp(1, rows.len().max(1));
+    // Consecutive ranges of row groups with about equal rows.
+    let mut ranges = Vec::with_capacity(threads);
+    let mut start = 0;
+    let mut acc = 0u64;
+    for (g, &n) in rows.iter().enumerate() {
+        acc += n;
+        let want = total * (ranges.len() as u64 + 1) / threads as u64;
+        if acc >= want && ranges.len() + 1 < threads {
+            ranges.push(start..g + 1);
+            start = g + 1;
+        }
+    }
+    ranges.push(start..rows.len());
+    drop(reader);
+    let bits = RadixBuilder::bits_for(usize::try_from(total).unwrap_or(usize::MAX));
+    let read_bytes = AtomicU64::new(0);
+    let first_rows: Vec<u64> = ranges
+        .iter()
+        .map(|r| rows.get(..r.start).map_or(0, |x| x.iter().sum()))
+        .collect();
+    let results: Vec<Result<RadixBuilder, LogFileError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ranges
+            .iter()
+            .cloned()
+            .zip(first_rows)
+            .map(|(range, first_row)| {
+                let (open, read_bytes, rows) = (&open, &read_bytes, &rows);
+                scope.spawn(move || {
+                    let rows_here: u64 = rows.get(range.clone()).map_or(0, |r| r.iter().sum());
+                    // 16 bytes per record plus a case id (guess 16 bytes).
+                    let bytes = usize::try_from(rows_here.saturating_mul(32)).unwrap_or(0);
+                    let mut b = RadixBuilder::with_capacity(bits, bytes);
+                    let own = SerializedFileReader::new(open()?).map_err(perr)?;
+                    read_groups(&own, range, first_row, layout, options, &mut b, read_bytes)?;
+                    Ok(b)
+                })
+            })
+            .collect();
+        while handles.iter().any(|h| !h.is_finished()) {
+            if let Some(cb) = progress.as_mut() {
+                cb(read_bytes.load(Ordering::Relaxed));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let parts = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let log = RadixBuilder::finish(parts, threads)?;
+    if let Some(cb) = progress.as_mut() {
+        cb(read_bytes.load(Ordering::Relaxed));
+    }
+    Ok(log)
+}
