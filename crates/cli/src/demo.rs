@@ -8,7 +8,7 @@ use cxmap_domain::{
     Email, Journey, LinkId, MappingRule, MappingRuleId, MatchKind, Project, ProjectId, Slug, Text,
     Title, UserId, Workspace, WorkspaceId, templates,
 };
-use cxmap_server::{AppState, ServerConfig};
+use cxmap_server::ServerConfig;
 use cxmap_store::{
     BatchKey, Click, ClickSource, Link, NewEvent, NewToken, Store, StoreError, Utm, ensure_user,
 };
@@ -28,10 +28,7 @@ pub async fn run(url: &str, addr: &str, mut config: ServerConfig) -> Result<(), 
     println!("cxmap demo: http://{addr}  (sign in as {DEMO_EMAIL} / demo)");
     println!("Editor: http://{addr}/app/");
     println!("API token: {token}");
-    let state = AppState::new(store, config);
-    cxmap_server::serve(listener, state, cxmap_server::shutdown_signal())
-        .await
-        .map_err(io_err(Path::new(addr)))
+    crate::run_server(store, listener, addr, config).await
 }
 
 /// Seeds the demo user, workspace, journeys and the retail event log when missing; returns the user and a new token.

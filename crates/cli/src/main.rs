@@ -58,10 +58,11 @@ struct DbArg {
 /// Tracked-link settings of `serve` and `demo`.
 #[derive(clap::Args, Clone)]
 struct LinkArgs {
-    /// Keep clicks in this append-only file while the database is unavailable (default: next
-    /// to a SQLite file, else ./cxmap-clicks.spool).
-    #[arg(long, env = "CXMAP_CLICK_SPOOL")]
-    click_spool: Option<PathBuf>,
+    /// Directory of the click journal, where every click is written before its redirect is
+    /// answered (default: next to a SQLite file, else ./cxmap-clicks-<hash of the URL>). Use
+    /// one directory per database; processes on one database may share it.
+    #[arg(long, env = "CXMAP_CLICK_JOURNAL", alias = "click-spool")]
+    click_journal: Option<PathBuf>,
     /// A MaxMind or DB-IP country database (.mmdb) to record the country of clicks.
     #[arg(long, env = "CXMAP_GEOIP")]
     geoip: Option<PathBuf>,
@@ -85,20 +86,20 @@ impl LinkArgs {
             )),
             None => None,
         };
-        let spool = self.click_spool.unwrap_or_else(|| {
+        let journal = self.click_journal.unwrap_or_else(|| {
             match db_url
                 .strip_prefix("sqlite://")
                 .or_else(|| db_url.strip_prefix("sqlite:"))
             {
-                Some(path) if !path.is_empty() && !path.starts_with(':') => PathBuf::from(format!(
-                    "{}.clicks-spool",
-                    path.split('?').next().unwrap_or(path)
-                )),
-                _ => PathBuf::from("cxmap-clicks.spool"),
+                Some(path) if !path.is_empty() && !path.starts_with(':') => {
+                    PathBuf::from(format!("{}.clicks", path.split('?').next().unwrap_or(path)))
+                }
+                // Named after the database, so that two databases never share a journal.
+                _ => PathBuf::from(format!("cxmap-clicks-{}", journal_tag(db_url))),
             }
         });
         Ok(cxmap_server::LinkConfig {
-            click_spool: Some(spool),
+            click_journal: Some(journal),
             geoip,
             blocked_domains: self.blocked_domains,
             redirects_per_second: self.redirect_rate,
@@ -106,6 +107,17 @@ impl LinkArgs {
             ..cxmap_server::LinkConfig::default()
         })
     }
+}
+
+/// `postgres://me:secret@db.local:5432/cx?sslmode=require` → `db.local-5432-cx`: the host,
+/// port and database, without credentials or options.
+fn journal_tag(db_url: &str) -> String {
+    let rest = db_url.split_once("://").map_or(db_url, |(_, rest)| rest);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let rest = rest.split('?').next().unwrap_or(rest);
+    rest.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect()
 }
 
 #[derive(Subcommand)]
@@ -478,10 +490,24 @@ async fn serve(url: &str, addr: &str, config: ServerConfig) -> Result<(), CliErr
         .await
         .map_err(io_err(Path::new(addr)))?;
     tracing::info!(db = %redact_url(url), backend = store.backend(), "cxmap listening on http://{addr}");
-    let state = AppState::new(store, config);
-    cxmap_server::serve(listener, state, cxmap_server::shutdown_signal())
+    run_server(store, listener, addr, config).await
+}
+
+/// Serves until SIGTERM or Ctrl-C, then stores the clicks still in the journal (what cannot be
+/// stored now is stored by the next start).
+async fn run_server(
+    store: std::sync::Arc<dyn cxmap_store::Store>,
+    listener: tokio::net::TcpListener,
+    addr: &str,
+    config: ServerConfig,
+) -> Result<(), CliError> {
+    let journal = config.links.click_journal.clone().unwrap_or_default();
+    let state = AppState::new(store, config).map_err(io_err(&journal))?;
+    cxmap_server::serve(listener, state.clone(), cxmap_server::shutdown_signal())
         .await
-        .map_err(io_err(Path::new(addr)))
+        .map_err(io_err(Path::new(addr)))?;
+    state.links.flush_clicks().await;
+    Ok(())
 }
 
 async fn import(
@@ -510,4 +536,19 @@ async fn import(
         journey.id, journey.title, project.id
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn journal_tags_name_the_database_without_credentials() {
+        assert_eq!(
+            super::journal_tag("postgres://me:s3cret@db.local:5432/cx?sslmode=require"),
+            "db-local-5432-cx"
+        );
+        assert_eq!(
+            super::journal_tag("postgres://127.0.0.1/test"),
+            "127-0-0-1-test"
+        );
+    }
 }

@@ -46,7 +46,7 @@ async fn spawn_app() -> App {
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState::new(store.clone(), config);
+    let state = AppState::new(store.clone(), config).unwrap();
     tokio::spawn(cxmap_server::serve(
         listener,
         state,

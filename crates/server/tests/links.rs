@@ -20,7 +20,8 @@ struct TestApp {
     store: SqliteStore,
     journey: Journey,
     db_url: String,
-    spool: PathBuf,
+    journal: PathBuf,
+    server: Server,
     _dir: Arc<tempfile::TempDir>,
 }
 
@@ -47,8 +48,8 @@ async fn spawn_app(redirects_per_second: u32) -> TestApp {
         .add_token(owner.user.id, "test", &token.hash)
         .await
         .unwrap();
-    let spool = dir.path().join("clicks.spool");
-    let (base, _) = serve(store.clone(), spool.clone(), redirects_per_second).await;
+    let journal = dir.path().join("cx.db.clicks");
+    let (base, server) = serve(store.clone(), journal.clone(), redirects_per_second).await;
     TestApp {
         base,
         token: token.plaintext,
@@ -59,27 +60,49 @@ async fn spawn_app(redirects_per_second: u32) -> TestApp {
         store,
         journey,
         db_url,
-        spool,
+        journal,
+        server,
         _dir: dir,
     }
 }
 
-async fn serve(store: SqliteStore, spool: PathBuf, redirects_per_second: u32) -> (String, ()) {
+/// A running server.
+struct Server {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    /// Shuts it down gracefully and waits until it has let go of everything.
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+async fn serve(
+    store: SqliteStore,
+    journal: PathBuf,
+    redirects_per_second: u32,
+) -> (String, Server) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let config = ServerConfig {
         public_url: base.clone(),
         links: LinkConfig {
-            click_spool: Some(spool),
+            click_journal: Some(journal),
             blocked_domains: vec!["blocked.example".into()],
             redirects_per_second,
             ..LinkConfig::default()
         },
         ..ServerConfig::default()
     };
-    let state = AppState::new(Arc::new(store), config);
-    tokio::spawn(cxmap_server::serve(listener, state, std::future::pending()));
-    (base, ())
+    let state = AppState::new(Arc::new(store), config).unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(cxmap_server::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    (base, Server { stop, task })
 }
 
 impl TestApp {
@@ -520,28 +543,38 @@ async fn malformed_slugs_never_reach_the_store_and_a_dead_database_keeps_clicks(
         app.follow("unknown-slug", Some(IPHONE)).await.status(),
         StatusCode::SERVICE_UNAVAILABLE
     );
-    // A known link still redirects from the cache, and its clicks go to the spool.
+    // A known link still redirects from the cache; its clicks wait in the journal.
     for _ in 0..5 {
         assert_eq!(
             app.follow("cached", Some(IPHONE)).await.status(),
             StatusCode::FOUND
         );
     }
-    let spooled = std::fs::read_to_string(&app.spool).unwrap();
-    assert_eq!(spooled.lines().count(), 5);
 
-    // A new process on the same database and spool replays them.
+    // That process ends with the database still gone; a new one on the same database and
+    // journal stores what the first one answered.
+    app.server.stop().await;
     let store = SqliteStore::connect(&app.db_url).await.unwrap();
-    let (base, _) = serve(store, app.spool.clone(), 0).await;
-    let restarted = TestApp { base, ..app };
-    let mut clicks = 0;
-    for _ in 0..50 {
-        clicks = restarted.stats("cached").await["clicks"].as_i64().unwrap();
-        if clicks == 6 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(clicks, 6, "1 committed + 5 replayed from the spool");
-    assert_eq!(std::fs::metadata(&restarted.spool).unwrap().len(), 0);
+    let (base, server) = serve(store, app.journal.clone(), 0).await;
+    let restarted = TestApp {
+        base,
+        server,
+        ..app
+    };
+    assert_eq!(
+        restarted.stats("cached").await["clicks"],
+        6,
+        "1 stored at once + 5 from the journal"
+    );
+    let locks = std::fs::read_dir(&restarted.journal)
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().ends_with(".lock")
+        })
+        .count();
+    assert_eq!(
+        locks, 1,
+        "the ended process's journal was adopted and removed"
+    );
 }

@@ -516,6 +516,7 @@ pub async fn link_stats(
         .and_then(|(first, _)| first.and_hms_opt(0, 0, 0))
         .map(|t| t.and_utc());
     let scope = ClickScope::Link(link.id);
+    state.links.flush_clicks().await;
     let counts = state.store.click_counts(scope, since).await?;
     let unique = state.store.unique_visitors(scope, since).await?;
     Ok(Json(stats::link_stats(&counts, unique, days, today)))

@@ -2,9 +2,60 @@
 //! visitor hash. Only derived values leave this module; the address and the raw user agent
 //! are never stored.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::RwLock;
 
 use sha2::{Digest, Sha256};
+
+/// User agents whose classification is remembered; beyond this the memory starts over.
+const REMEMBERED_AGENTS: usize = 4096;
+
+/// [`classify`] with a memory of recent user agents: a link's clicks come from a few hundred
+/// distinct agents, and parsing one costs more than the rest of a redirect.
+pub struct Classifier {
+    parser: woothee::parser::Parser,
+    seen: RwLock<HashMap<Box<str>, Visitor>>,
+}
+
+impl Default for Classifier {
+    fn default() -> Self {
+        Self {
+            parser: woothee::parser::Parser::new(),
+            seen: RwLock::default(),
+        }
+    }
+}
+
+impl Classifier {
+    /// The same answer as [`classify`].
+    pub fn classify(&self, user_agent: Option<&str>, head: bool) -> Visitor {
+        let Some(ua) = user_agent else {
+            return classify(&self.parser, None, head);
+        };
+        let known = self.seen.read().ok().and_then(|seen| seen.get(ua).cloned());
+        let visitor = known.unwrap_or_else(|| {
+            let visitor = classify(&self.parser, Some(ua), false);
+            if let Ok(mut seen) = self.seen.write() {
+                if seen.len() >= REMEMBERED_AGENTS {
+                    seen.clear();
+                }
+                seen.insert(ua.into(), visitor.clone());
+            }
+            visitor
+        });
+        if head {
+            // HEAD is never a person; the browser is still what the agent says.
+            Visitor {
+                bot: true,
+                device: "bot",
+                ..visitor
+            }
+        } else {
+            visitor
+        }
+    }
+}
 
 /// What the request says about the visitor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,6 +185,29 @@ mod tests {
 
     const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
     const DESKTOP_CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
+
+    #[test]
+    fn the_remembering_classifier_answers_as_the_parser_does() {
+        let p = woothee::parser::Parser::new();
+        let remembering = Classifier::default();
+        for ua in [
+            Some(IPHONE),
+            Some(DESKTOP_CHROME),
+            Some("Twitterbot/1.0"),
+            Some(""),
+            None,
+        ] {
+            for head in [false, true] {
+                for _ in 0..2 {
+                    assert_eq!(
+                        remembering.classify(ua, head),
+                        classify(&p, ua, head),
+                        "{ua:?} head={head}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn people_and_their_devices() {

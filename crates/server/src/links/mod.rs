@@ -3,8 +3,8 @@
 //!
 //! The hot path (`GET /l/{slug}`) touches the database only for a slug it has never seen (or
 //! not seen for a while), through a small gate ([`MISS_LOOKUPS`] at a time) so that floods of
-//! random slugs cannot crowd out anything else; every answered click is durable first (see
-//! [`clicks`]).
+//! random slugs cannot crowd out anything else; every answered click is in the click journal
+//! first (see [`clicks`]).
 
 pub mod cache;
 pub mod classify;
@@ -29,7 +29,7 @@ use rand::RngCore;
 use tokio::sync::Semaphore;
 
 use self::cache::{CachedLink, LinkCache, Lookup};
-use self::clicks::ClickWriter;
+use self::clicks::ClickJournal;
 pub use self::clicks::NotDurable;
 
 /// How many slug lookups may wait on the database at once.
@@ -38,9 +38,11 @@ pub const MISS_LOOKUPS: usize = 4;
 /// Settings of the link feature.
 #[derive(Clone, Debug)]
 pub struct LinkConfig {
-    /// The append-only file that keeps clicks while the database is unavailable. Without one,
-    /// a redirect whose click cannot be committed answers 503 instead of losing the click.
-    pub click_spool: Option<PathBuf>,
+    /// The directory of the click journal: every click is appended there before its redirect
+    /// is answered, and moved into the database in batches (see [`clicks`]). One directory per
+    /// database. Without one, a private temporary directory is used, which a restarted process
+    /// cannot find again: fine for tests, not for production.
+    pub click_journal: Option<PathBuf>,
     /// A MaxMind / DB-IP country database for the click's country.
     pub geoip: Option<Arc<GeoIp>>,
     /// Target domains refused (a domain blocks its subdomains too).
@@ -56,7 +58,7 @@ pub struct LinkConfig {
 impl Default for LinkConfig {
     fn default() -> Self {
         Self {
-            click_spool: None,
+            click_journal: None,
             geoip: None,
             blocked_domains: Vec::new(),
             redirects_per_second: 50,
@@ -120,19 +122,28 @@ pub struct Links {
     public_url: String,
     public_host: Option<String>,
     cache: Arc<LinkCache>,
-    writer: ClickWriter,
+    journal: Arc<ClickJournal>,
     redirect_limit: Option<Arc<Limiter>>,
     create_limit: Option<Arc<Limiter>>,
     password_limit: Option<Arc<Limiter>>,
     miss_gate: Arc<Semaphore>,
     salt: RwLock<Option<(NaiveDate, Arc<[u8]>)>>,
-    ua_parser: woothee::parser::Parser,
+    classifier: classify::Classifier,
 }
 
 impl Links {
-    /// Starts the click writer (and the replay of a spool left by a crash) on the current
-    /// Tokio runtime.
-    pub fn start(store: Arc<dyn Store>, config: LinkConfig, public_url: &str) -> Self {
+    /// Opens the click journal and starts its ingest (which first stores what an ended process
+    /// left there) on the current Tokio runtime.
+    pub fn start(
+        store: Arc<dyn Store>,
+        config: LinkConfig,
+        public_url: &str,
+    ) -> std::io::Result<Self> {
+        let journal = Arc::new(match &config.click_journal {
+            Some(dir) => ClickJournal::open(dir, store.clone())?,
+            None => ClickJournal::open_private(store.clone())?,
+        });
+        journal.spawn_ingest();
         let per_second = NonZeroU32::new(config.redirects_per_second);
         let redirect_limit = limiter(per_second.map(|n| {
             Quota::per_second(n).allow_burst(n.saturating_mul(NonZeroU32::MIN.saturating_add(1)))
@@ -154,8 +165,8 @@ impl Links {
                 }
             });
         }
-        Self {
-            writer: ClickWriter::start(store.clone(), config.click_spool.clone()),
+        Ok(Self {
+            journal,
             store,
             public_url: public_url.trim_end_matches('/').to_owned(),
             public_host: url::Url::parse(public_url)
@@ -168,8 +179,8 @@ impl Links {
             password_limit,
             miss_gate: Arc::new(Semaphore::new(MISS_LOOKUPS)),
             salt: RwLock::new(None),
-            ua_parser: woothee::parser::Parser::new(),
-        }
+            classifier: classify::Classifier::default(),
+        })
     }
 
     /// The settings.
@@ -294,17 +305,18 @@ impl Links {
         salt
     }
 
-    /// Records a click on `link` and returns once it is durable.
+    /// Records a click on `link` and returns once it is in the journal (durable against the
+    /// process being killed).
     pub async fn record_click(
         &self,
         link: &CachedLink,
         request: &Request<'_>,
     ) -> Result<(), NotDurable> {
         let at = cxmap_domain::now();
-        let visitor = classify::classify(&self.ua_parser, request.user_agent, request.head);
+        let visitor = self.classifier.classify(request.user_agent, request.head);
         let salt = self.salt(at.date_naive()).await;
         let click = Click {
-            id: uuid::Uuid::now_v7(),
+            id: click_id(at),
             link_id: link.id,
             at,
             source: request.source,
@@ -323,12 +335,15 @@ impl Links {
                 request.user_agent,
             )),
         };
-        self.writer.record(click).await
+        self.journal.append(&click)
     }
 
-    /// Bytes of clicks waiting in the spool for the database.
-    pub fn spooled_bytes(&self) -> u64 {
-        self.writer.spooled_bytes()
+    /// Moves every journaled click into the database, so that a read sees the clicks answered
+    /// before it. When the database fails, the read goes on with what is stored.
+    pub async fn flush_clicks(&self) {
+        if let Err(e) = self.journal.ingest().await {
+            tracing::warn!(error = %e, "journaled clicks not stored before a read");
+        }
     }
 
     /// The journey's click rollup over the last `days` days.
@@ -337,6 +352,7 @@ impl Links {
         journey: &Journey,
         days: u32,
     ) -> StoreResult<stats::JourneyLinkStats> {
+        self.flush_clicks().await;
         let now = cxmap_domain::now();
         let links = self.store.journey_links(journey.id).await?;
         if links.is_empty() {
@@ -406,6 +422,15 @@ impl Links {
     }
 }
 
+/// A UUID v7 from the thread's generator: `Uuid::now_v7` asks the kernel for randomness on
+/// every call, a system call per redirect.
+fn click_id(at: chrono::DateTime<chrono::Utc>) -> uuid::Uuid {
+    let mut random = [0u8; 10];
+    rand::rng().fill_bytes(&mut random);
+    let millis = u64::try_from(at.timestamp_millis()).unwrap_or_default();
+    uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid()
+}
+
 /// `1234567` → `1,234,567` (the same in Korean and English).
 fn group_thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
@@ -424,6 +449,16 @@ fn group_thousands(n: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn click_ids_are_distinct_v7_ids_of_their_time() {
+        let at = cxmap_domain::now();
+        let (a, b) = (super::click_id(at), super::click_id(at));
+        assert_ne!(a, b);
+        assert_eq!(a.get_version_num(), 7);
+        let (secs, _) = a.get_timestamp().unwrap().to_unix();
+        assert_eq!(secs, at.timestamp() as u64);
+    }
+
     #[test]
     fn thousands_are_grouped() {
         assert_eq!(super::group_thousands(0), "0");

@@ -67,7 +67,8 @@ pub async fn spawn_on(
             public_url: base.clone(),
             ..config
         },
-    );
+    )
+    .unwrap();
     tokio::spawn(cxmap_server::serve(listener, state, std::future::pending()));
     TestApp {
         base,
