@@ -83,7 +83,10 @@ async fn main() {
             "authorization",
             format!("Bearer {}", args.token).parse().unwrap(),
         );
-        let (socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+        // Browsers disable Nagle's algorithm on their sockets; so do these editors.
+        let (socket, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
+            .await
+            .unwrap();
         let (sent, samples) = (sent.clone(), samples.clone());
         let interval = Duration::from_millis(args.interval_ms);
         tasks.push(tokio::spawn(async move {

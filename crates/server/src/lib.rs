@@ -27,6 +27,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use axum::serve::ListenerExt;
 use cxmap_domain::UserId;
 use cxmap_store::Store;
 use tokio::net::TcpListener;
@@ -91,9 +92,9 @@ pub struct AppState {
 
 impl AppState {
     /// State over `store` with `config`. Must be called inside a Tokio runtime: it starts
-    /// the click writer.
-    pub fn new(store: Arc<dyn Store>, config: ServerConfig) -> Self {
-        let links = Links::start(store.clone(), config.links.clone(), &config.public_url);
+    /// the click journal's ingest. Fails when the click journal cannot be opened.
+    pub fn new(store: Arc<dyn Store>, config: ServerConfig) -> std::io::Result<Self> {
+        let links = Links::start(store.clone(), config.links.clone(), &config.public_url)?;
         let hub = collab::Hub::new(store.clone());
         let follower = hub.clone();
         tokio::spawn(async move {
@@ -106,13 +107,13 @@ impl AppState {
         let auth_limiter = Arc::new(governor::RateLimiter::keyed(governor::Quota::per_minute(
             per_minute,
         )));
-        Self {
+        Ok(Self {
             store,
             config: Arc::new(config),
             links: Arc::new(links),
             hub,
             auth_limiter,
-        }
+        })
     }
 
     /// Refuses a sign-in attempt from an address that made too many.
@@ -126,22 +127,33 @@ impl AppState {
 /// The whole application: API, pages, docs, health.
 pub fn app(state: AppState) -> Router {
     let body_limit = state.config.body_limit;
-    Router::new()
+    let layered = Router::new()
         .merge(api::router())
         .merge(pages::router())
-        .merge(redirect::router())
         .merge(surveys::public::router())
         .merge(webapp::router())
-        .fallback(|| async { ApiError::not_found("no such route") })
-        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        // Before the layers, so that they wrap it: a preflight to a POST-only public route
+        // must reach `public_cors` rather than a bare 405.
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn(surveys::public::public_cors))
         .layer(TraceLayer::new_for_http())
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(60),
-        ))
+        ));
+    // Redirects skip those layers: they read no body (the password form bounds its own), need
+    // no CORS, wait on nothing unbounded, and are the one route whose cost per request counts.
+    Router::new()
+        .merge(redirect::router())
+        .merge(layered)
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::method_not_allowed()
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then drains in-flight requests.
@@ -159,6 +171,14 @@ pub async fn serve(
             .enabled
             .then(|| Arc::new(surveys::scheduler::spawn(state.clone()))),
     );
+    // Edits and acknowledgements are small WebSocket frames: with Nagle's algorithm a frame
+    // written while the previous one is unacknowledged waits for the peer's delayed ACK
+    // (~40 ms on Linux), which is the whole co-editing latency budget.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     // Peer addresses key the public endpoints' rate limits.
     axum::serve(
         listener,

@@ -60,7 +60,7 @@ async fn spawn_app(tune: impl FnOnce(&mut ServerConfig)) -> App {
     config.surveys.scheduler.retry_base = Duration::from_millis(100);
     config.surveys.public_rate_per_second = 10_000;
     tune(&mut config);
-    let state = AppState::new(store.clone(), config);
+    let state = AppState::new(store.clone(), config).unwrap();
     tokio::spawn(cxmap_server::serve(listener, state, std::future::pending()));
     App {
         base: format!("http://{addr}"),
@@ -926,7 +926,7 @@ async fn the_widget_script_is_small_and_self_contained() {
         .send()
         .await
         .unwrap();
-    assert!(resp.status().is_success());
+    assert!(resp.status().is_success(), "preflight: {}", resp.status());
     assert_eq!(resp.headers()["access-control-allow-origin"], "*");
     let qr = app
         .client
