@@ -250,13 +250,7 @@ impl CollabStore for PgStore {
         plan: &mut PlanCommit<'_>,
     ) -> StoreResult<Vec<OpLogEntry>> {
         // FOR UPDATE holds the row: another process's commit waits for ours instead of failing.
-        // The row lock lasts until this transaction commits; an asynchronous commit releases it
-        // without waiting for the WAL flush, so the next writer does not wait out our fsync.
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        sqlx::query("SET LOCAL synchronous_commit = off")
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
         let doc: Option<Json<Journey>> =
             sqlx::query_scalar("SELECT doc FROM journeys WHERE id = $1 FOR UPDATE")
                 .bind(journey.as_uuid())
@@ -298,16 +292,14 @@ impl CollabStore for PgStore {
             .await
             .map_err(map_err)?;
         }
-        tx.commit().await.map_err(map_err)?;
-        // Durable before anyone hears of it: the notice is a transaction of its own with a
-        // synchronous commit, whose WAL flush covers the commit above. Listening processes get
-        // it only once it has committed.
+        // Delivered to every listening process when (and only if) the transaction commits.
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(OPS_CHANNEL)
             .bind(notice_payload(&next, &entries))
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
         Ok(entries)
     }
 
