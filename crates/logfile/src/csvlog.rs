@@ -251,7 +251,7 @@ pub(crate) fn read_csv_file(
     mut progress: Option<&mut dyn FnMut(u64)>,
 ) -> Result<EventLog, LogFileError> {
     use crate::fastcsv::{ChunkError, Columns, parse_range, split_points};
-    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::atomic::AtomicU64;
 
     let io = |source| LogFileError::Io {
         path: path.display().to_string(),
@@ -320,12 +320,7 @@ pub(crate) fn read_csv_file(
                 scope.spawn(move || parse_range(path, s, e, options, cols, bits, read_bytes))
             })
             .collect();
-        while handles.iter().any(|h| !h.is_finished()) {
-            if let Some(cb) = progress.as_mut() {
-                cb(read_bytes.load(Ordering::Relaxed));
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
+        crate::io::wait_reporting(&handles, &read_bytes, &mut progress);
         handles
             .into_iter()
             .map(|h| h.join().unwrap_or(Err(ChunkError::Fallback)))

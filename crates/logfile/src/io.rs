@@ -105,6 +105,20 @@ impl<R: Read> Read for LineLimit<R> {
     }
 }
 
+/// Waits for parallel readers to finish, reporting the bytes they have read so far every 50 ms.
+pub(crate) fn wait_reporting<T>(
+    readers: &[std::thread::ScopedJoinHandle<'_, T>],
+    read_bytes: &std::sync::atomic::AtomicU64,
+    progress: &mut Option<&mut dyn FnMut(u64)>,
+) {
+    while readers.iter().any(|h| !h.is_finished()) {
+        if let Some(cb) = progress.as_mut() {
+            cb(read_bytes.load(std::sync::atomic::Ordering::Relaxed));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

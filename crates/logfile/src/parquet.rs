@@ -482,12 +482,7 @@ where
                 })
             })
             .collect();
-        while handles.iter().any(|h| !h.is_finished()) {
-            if let Some(cb) = progress.as_mut() {
-                cb(read_bytes.load(Ordering::Relaxed));
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
+        crate::io::wait_reporting(&handles, &read_bytes, &mut progress);
         handles
             .into_iter()
             .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
