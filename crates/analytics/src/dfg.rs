@@ -241,19 +241,12 @@ fn bump(v: &mut [u64], c: u32) {
 
 /// The directly-follows graph of a whole log.
 pub fn dfg(log: &EventLog) -> Dfg {
-    let mut parts = log
-        .fold_cases(
-            || DfgPartial::new(log.activity_names()),
-            |p, case| p.add_case(case),
-        )
-        .into_iter();
-    let mut p = parts
-        .next()
-        .unwrap_or_else(|| DfgPartial::new(log.activity_names()));
-    for other in parts {
-        p.merge(other);
-    }
-    p.finish()
+    log.fold_cases(
+        || DfgPartial::new(log.activity_names()),
+        |p, case| p.add_case(case),
+        DfgPartial::merge,
+    )
+    .finish()
 }
 
 #[cfg(test)]

@@ -281,7 +281,7 @@ pub(crate) fn median_ms(v: &mut [i64]) -> Option<f64> {
 /// The funnel of a whole log.
 pub fn funnel(log: &EventLog, spec: &FunnelSpec) -> Funnel {
     let matcher = FunnelMatcher::new(spec, log.activity_names());
-    let parts = log.fold_cases(
+    let (_, total, _) = log.fold_cases(
         || {
             (
                 matcher.clone(),
@@ -293,11 +293,8 @@ pub fn funnel(log: &EventLog, spec: &FunnelSpec) -> Funnel {
             m.evaluate(case, out);
             p.add(out);
         },
+        |(_, total, _), (_, p, _)| total.merge(p),
     );
-    let mut total = FunnelPartial::new(spec.steps.len());
-    for (_, p, _) in parts {
-        total.merge(p);
-    }
     total.finish(spec)
 }
 

@@ -116,13 +116,14 @@ impl EventLog {
     }
 
     /// Runs `add` over all cases into per-thread partials made by `make` and
-    /// answers them (one per range of cases, in case order). Logs of fewer
-    /// than a million events use one thread.
-    pub(crate) fn fold_cases<P, M, A>(&self, make: M, add: A) -> Vec<P>
+    /// merges them with `merge`, in case order. Logs of fewer than a million
+    /// events use one thread.
+    pub(crate) fn fold_cases<P, M, A, G>(&self, make: M, add: A, merge: G) -> P
     where
         P: Send,
         M: Fn() -> P + Sync,
         A: Fn(&mut P, &CaseView<'_>) + Sync,
+        G: Fn(&mut P, P),
     {
         let threads = if self.event_count() < 1 << 20 {
             1
@@ -138,9 +139,9 @@ impl EventLog {
             p
         };
         if threads == 1 {
-            return vec![run(0..n)];
+            return run(0..n);
         }
-        std::thread::scope(|scope| {
+        let parts: Vec<P> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads)
                 .map(|t| {
                     let range = n * t / threads..n * (t + 1) / threads;
@@ -152,7 +153,13 @@ impl EventLog {
                 .into_iter()
                 .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
                 .collect()
-        })
+        });
+        let mut parts = parts.into_iter();
+        let mut total = parts.next().unwrap_or_else(&make);
+        for part in parts {
+            merge(&mut total, part);
+        }
+        total
     }
 
     /// The cases with index in `range`, for splitting work into partitions.

@@ -161,19 +161,12 @@ impl VariantsPartial {
 
 /// The `top` most frequent variants of a log (all when `None`).
 pub fn variants(log: &EventLog, top: Option<usize>) -> Variants {
-    let mut parts = log
-        .fold_cases(
-            || VariantsPartial::new(log.activity_names()),
-            |p, case| p.add_case(case),
-        )
-        .into_iter();
-    let mut p = parts
-        .next()
-        .unwrap_or_else(|| VariantsPartial::new(log.activity_names()));
-    for other in parts {
-        p.merge(other);
-    }
-    p.finish(top)
+    log.fold_cases(
+        || VariantsPartial::new(log.activity_names()),
+        |p, case| p.add_case(case),
+        VariantsPartial::merge,
+    )
+    .finish(top)
 }
 
 #[cfg(test)]
