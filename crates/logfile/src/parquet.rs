@@ -199,10 +199,11 @@ impl<T: DataType> Col<T> {
     }
 }
 
+/// The typed reader of a `(column reader, max definition level)` pair.
 macro_rules! typed {
-    ($reader:expr, $variant:ident, $max_def:expr) => {
-        match $reader {
-            ColumnReader::$variant(r) => Ok(Col::new(r, $max_def)),
+    ($column:expr, $variant:ident) => {
+        match $column {
+            (ColumnReader::$variant(r), max_def) => Ok(Col::new(r, max_def)),
             _ => Err(LogFileError::Parquet(
                 "column type changed between row groups".into(),
             )),
@@ -250,54 +251,24 @@ fn read_groups<R: ChunkReader + 'static>(
     let mut case_text = String::new();
     for g in groups {
         let rg = reader.get_row_group(g).map_err(perr)?;
+        let column = |i: usize| -> Result<(ColumnReader, i16), LogFileError> {
+            Ok((rg.get_column_reader(i).map_err(perr)?, max_def(i)))
+        };
         let (ci, ck) = layout.case;
         let (ti, tk) = layout.timestamp;
         let mut case = match ck {
-            CaseKind::Text => CaseCol::Text(typed!(
-                rg.get_column_reader(ci).map_err(perr)?,
-                ByteArrayColumnReader,
-                max_def(ci)
-            )?),
-            CaseKind::Int32 => CaseCol::Int32(typed!(
-                rg.get_column_reader(ci).map_err(perr)?,
-                Int32ColumnReader,
-                max_def(ci)
-            )?),
-            CaseKind::Int64 => CaseCol::Int64(typed!(
-                rg.get_column_reader(ci).map_err(perr)?,
-                Int64ColumnReader,
-                max_def(ci)
-            )?),
+            CaseKind::Text => CaseCol::Text(typed!(column(ci)?, ByteArrayColumnReader)?),
+            CaseKind::Int32 => CaseCol::Int32(typed!(column(ci)?, Int32ColumnReader)?),
+            CaseKind::Int64 => CaseCol::Int64(typed!(column(ci)?, Int64ColumnReader)?),
         };
-        let mut act: Col<ByteArrayType> = typed!(
-            rg.get_column_reader(layout.activity).map_err(perr)?,
-            ByteArrayColumnReader,
-            max_def(layout.activity)
-        )?;
+        let mut act: Col<ByteArrayType> = typed!(column(layout.activity)?, ByteArrayColumnReader)?;
         let mut ts = match tk {
-            TsKind::Int64 { per_ms } => TsCol::Int64(
-                typed!(
-                    rg.get_column_reader(ti).map_err(perr)?,
-                    Int64ColumnReader,
-                    max_def(ti)
-                )?,
-                per_ms,
-            ),
-            TsKind::Int96 => TsCol::Int96(typed!(
-                rg.get_column_reader(ti).map_err(perr)?,
-                Int96ColumnReader,
-                max_def(ti)
-            )?),
-            TsKind::Date => TsCol::Date(typed!(
-                rg.get_column_reader(ti).map_err(perr)?,
-                Int32ColumnReader,
-                max_def(ti)
-            )?),
-            TsKind::Text => TsCol::Text(typed!(
-                rg.get_column_reader(ti).map_err(perr)?,
-                ByteArrayColumnReader,
-                max_def(ti)
-            )?),
+            TsKind::Int64 { per_ms } => {
+                TsCol::Int64(typed!(column(ti)?, Int64ColumnReader)?, per_ms)
+            }
+            TsKind::Int96 => TsCol::Int96(typed!(column(ti)?, Int96ColumnReader)?),
+            TsKind::Date => TsCol::Date(typed!(column(ti)?, Int32ColumnReader)?),
+            TsKind::Text => TsCol::Text(typed!(column(ti)?, ByteArrayColumnReader)?),
         };
         loop {
             let n = match &mut case {
