@@ -35,7 +35,7 @@ impl Classifier {
         };
         let known = self.seen.read().ok().and_then(|seen| seen.get(ua).cloned());
         let visitor = known.unwrap_or_else(|| {
-            let visitor = classify(&self.parser, Some(ua), false);
+            let visitor = classify_agent(&self.parser, Some(ua));
             if let Ok(mut seen) = self.seen.write() {
                 if seen.len() >= REMEMBERED_AGENTS {
                     seen.clear();
@@ -44,16 +44,7 @@ impl Classifier {
             }
             visitor
         });
-        if head {
-            // HEAD is never a person; the browser is still what the agent says.
-            Visitor {
-                bot: true,
-                device: "bot",
-                ..visitor
-            }
-        } else {
-            visitor
-        }
+        visitor.by_method(head)
     }
 }
 
@@ -114,9 +105,30 @@ const NON_HUMAN_MARKERS: &[&str] = &[
     "bot;",
 ];
 
+impl Visitor {
+    /// This visitor as seen through the request's method: HEAD is never a person (browsers
+    /// follow links with GET); the browser is still what the agent says.
+    fn by_method(self, head: bool) -> Visitor {
+        if head {
+            Visitor {
+                bot: true,
+                device: "bot",
+                ..self
+            }
+        } else {
+            self
+        }
+    }
+}
+
 /// Classifies a request by its user agent and method. A missing user agent and a HEAD request
 /// are not people: browsers always send one and follow links with GET.
 pub fn classify(parser: &woothee::parser::Parser, user_agent: Option<&str>, head: bool) -> Visitor {
+    classify_agent(parser, user_agent).by_method(head)
+}
+
+/// Classifies a user agent alone.
+fn classify_agent(parser: &woothee::parser::Parser, user_agent: Option<&str>) -> Visitor {
     let Some(ua) = user_agent.filter(|ua| !ua.trim().is_empty()) else {
         return Visitor {
             bot: true,
@@ -128,7 +140,7 @@ pub fn classify(parser: &woothee::parser::Parser, user_agent: Option<&str>, head
     let parsed = parser.parse(ua);
     let category = parsed.as_ref().map_or("UNKNOWN", |p| p.category);
     let marker = NON_HUMAN_MARKERS.iter().any(|m| lower.contains(m));
-    let bot = head || marker || category == "crawler";
+    let bot = marker || category == "crawler";
     let device = if bot {
         "bot"
     } else {
