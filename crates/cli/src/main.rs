@@ -59,7 +59,7 @@ struct DbArg {
 #[derive(clap::Args, Clone)]
 struct LinkArgs {
     /// Directory of the click journal, where every click is written before its redirect is
-    /// answered (default: next to a SQLite file, else ./cxmap-clicks-<hash of the URL>). Use
+    /// answered (default: next to a SQLite file, else ./cxmap-clicks-<host-port-database>). Use
     /// one directory per database; processes on one database may share it.
     #[arg(long, env = "CXMAP_CLICK_JOURNAL", alias = "click-spool")]
     click_journal: Option<PathBuf>,
@@ -109,7 +109,7 @@ impl LinkArgs {
     }
 }
 
-/// `postgres://me:secret@db.local:5432/cx?sslmode=require` → `db.local-5432-cx`: the host,
+/// `postgres://me:secret@db.local:5432/cx?sslmode=require` → `db-local-5432-cx`: the host,
 /// port and database, without credentials or options.
 fn journal_tag(db_url: &str) -> String {
     let rest = db_url.split_once("://").map_or(db_url, |(_, rest)| rest);
