@@ -40,5 +40,5 @@ for format in json ndjson; do
     echo "load average after $format: $(cut -d' ' -f1-3 /proc/loadavg)"
     kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
     SERVER=""
-    ls -la "$WORK/$format".db* | awk '{print "db file:", $5, $9}'
+    stat -c "db file: %s %n" "$WORK/$format".db*
 done

@@ -14,7 +14,9 @@
 # is SIGSTOPped meanwhile.
 #
 # Environment: CHHOTO_DIR, DURATION (default 15s), THREADS (2), CONNECTIONS (64),
-# KILL_AFTER (seconds into the kill run, default 3).
+# KILL_AFTER (seconds into the kill run, default 3), PIN (1: the measured server on CPU 1 and wrk
+# on CPU 0, so the server's own cost decides its rate instead of the share of two cores it wins
+# from wrk; default 0).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,6 +25,7 @@ DURATION=${DURATION:-15s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-64}
 KILL_AFTER=${KILL_AFTER:-3}
+PIN=${PIN:-0}
 CX_PORT=${CX_PORT:-18081}
 CH_PORT=${CH_PORT:-18082}
 UA='Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1'
@@ -93,7 +96,24 @@ parse_wrk() {
 }
 
 load() { # url duration -> wrk output
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2" --latency -H "User-Agent: $UA" "$1"
+  if [ "$PIN" = 1 ]; then
+    taskset -c 0 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2" --latency -H "User-Agent: $UA" "$1"
+  else
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2" --latency -H "User-Agent: $UA" "$1"
+  fi
+}
+# CPU time a process has used, "user sys" in clock ticks (all its threads).
+cpu_ticks() { awk '{ print $14, $15 }' "/proc/$1/stat"; }
+# Runs `load` against a server and prints its wrk output; CPU_USED gets the server's "user sys"
+# ticks during the run.
+measure() { # pid url
+  local u0 s0 u1 s1 out
+  [ "$PIN" = 1 ] && taskset -a -p -c 1 "$1" >/dev/null
+  read -r u0 s0 <<<"$(cpu_ticks "$1")"
+  out=$(load "$2" "$DURATION")
+  read -r u1 s1 <<<"$(cpu_ticks "$1")"
+  CPU_USED="$((u1 - u0)) $((s1 - s0))"
+  echo "$out"
 }
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -104,13 +124,16 @@ start_chhoto "$WORK/ch"; ch_setup
 curl -s -o /dev/null -w "cxmap  /l/bench -> %{http_code} %{redirect_url}\n" "http://127.0.0.1:$CX_PORT/l/bench"
 curl -s -o /dev/null -w "chhoto /bench   -> %{http_code} %{redirect_url}\n" "http://127.0.0.1:$CH_PORT/bench"
 
-echo "== throughput: wrk -t$THREADS -c$CONNECTIONS -d$DURATION (one server at a time)"
+PINNING=$([ "$PIN" = 1 ] && echo "server on CPU 1, wrk on CPU 0" || echo "not pinned")
+echo "== throughput: wrk -t$THREADS -c$CONNECTIONS -d$DURATION (one server at a time; $PINNING)"
 # Each server runs alone while it is measured (the other is stopped) so they do not share cores.
 kill -STOP "$CH_PID"; sleep 1
-CX_OUT=$(load "http://127.0.0.1:$CX_PORT/l/bench" "$DURATION"); echo "$CX_OUT" > "$WORK/cx-wrk.txt"
+measure "$CX_PID" "http://127.0.0.1:$CX_PORT/l/bench" > "$WORK/cx-wrk.txt"; CX_CPU=$CPU_USED
+CX_OUT=$(cat "$WORK/cx-wrk.txt")
 echo "load average after cxmap: $(loadavg)"
 kill -CONT "$CH_PID"; kill -STOP "$CX_PID"; sleep 1
-CH_OUT=$(load "http://127.0.0.1:$CH_PORT/bench" "$DURATION"); echo "$CH_OUT" > "$WORK/ch-wrk.txt"
+measure "$CH_PID" "http://127.0.0.1:$CH_PORT/bench" > "$WORK/ch-wrk.txt"; CH_CPU=$CPU_USED
+CH_OUT=$(cat "$WORK/ch-wrk.txt")
 echo "load average after chhoto: $(loadavg)"
 kill -CONT "$CX_PID"
 read -r CX_RPS CX_P99 CX_N CX_P50 <<<"$(echo "$CX_OUT" | parse_wrk)"
@@ -124,6 +147,15 @@ printf "%-8s %12s %10s %10s %12s\n" chhoto "$CH_RPS" "$CH_P50" "$CH_P99" "$CH_N"
 awk -v a="$CX_RPS" -v b="$CH_RPS" -v pa="$CX_P99" -v pb="$CH_P99" \
   'BEGIN { printf "ratio    cxmap/chhoto req/s = %.2fx, p99 cxmap/chhoto = %.2f\n", a / b, pa / pb }'
 echo "cxmap clicks stored during the throughput run: $CX_STORED (wrk counted $CX_N responses)"
+# Server CPU per redirect (user + kernel time of all its threads over wrk's responses).
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+cpu_per_request() { # name "user sys" responses
+  local user sys; read -r user sys <<<"$2"
+  awk -v n="$1" -v u="$user" -v s="$sys" -v r="$3" -v t="$TICK_US" \
+    'BEGIN { printf "%-8s server CPU per redirect: %.2f us (user %.2f, kernel %.2f)\n", n, (u + s) * t / r, u * t / r, s * t / r }'
+}
+cpu_per_request cxmap "$CX_CPU" "$CX_N"
+cpu_per_request chhoto "$CH_CPU" "$CH_N"
 
 stopped_test() { # name url pid signal -> 3xx responses wrk read
   local out

@@ -167,6 +167,44 @@ async fn json_and_ndjson_batches_are_stored() {
     assert_eq!(error_of(r).await.0, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
 
+/// The store keeps events in arrival order; analyses still see each case in time order, with
+/// events of the same instant in arrival order.
+#[tokio::test]
+async fn a_case_sent_over_several_batches_out_of_time_order_is_analysed_in_time_order() {
+    let app = spawn_app().await;
+    let journey = app.journey().await;
+    let batches = [
+        json!([
+            event("c1", "결제", "2024-05-01T00:09:00Z"),
+            event("c2", "검색", "2024-05-01T00:00:00Z"),
+        ]),
+        json!([
+            event("c1", "장바구니", "2024-05-01T00:05:00Z"),
+            event("c2", "장바구니", "2024-05-01T00:01:00Z"),
+        ]),
+        json!([
+            event("c1", "검색", "2024-05-01T00:01:00Z"),
+            // Same instant as c2's 장바구니: arrival order puts it second.
+            event("c2", "결제", "2024-05-01T00:01:00Z"),
+        ]),
+    ];
+    for batch in &batches {
+        assert_eq!(app.ingest(batch, None).await.status(), StatusCode::CREATED);
+    }
+    let variants = app
+        .get_json(&format!(
+            "/api/v1/journeys/{}/analytics/variants?raw=true",
+            journey.id
+        ))
+        .await;
+    assert_eq!(variants["cases"], 2);
+    assert_eq!(
+        variants["variants"],
+        json!([{"activities": ["검색", "장바구니", "결제"], "count": 2}]),
+        "{variants}"
+    );
+}
+
 #[tokio::test]
 async fn a_repeated_idempotency_key_is_not_counted_twice() {
     let app = spawn_app().await;

@@ -158,7 +158,7 @@ impl EventStore for PgStore {
         let mut rows = sqlx::query(
             "SELECT case_id, activity, \
              (EXTRACT(EPOCH FROM ts) * 1000000)::int8 AS ts_us FROM events \
-             WHERE workspace_id = $1 ORDER BY case_id COLLATE \"C\", ts, seq",
+             WHERE workspace_id = $1 ORDER BY seq",
         )
         .bind(workspace.as_uuid())
         .fetch(&self.pool);

@@ -245,8 +245,7 @@ impl EventStore for SqliteStore {
         visit: &mut (dyn for<'e> FnMut(StoredEvent<'e>) + Send),
     ) -> StoreResult<u64> {
         let mut rows = sqlx::query(
-            "SELECT case_id, activity, ts FROM events WHERE workspace_id = $1 \
-             ORDER BY workspace_id, case_id, ts, seq",
+            "SELECT case_id, activity, ts FROM events WHERE workspace_id = $1 ORDER BY seq",
         )
         .bind(workspace.as_uuid())
         .fetch(&self.pool);

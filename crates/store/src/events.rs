@@ -82,8 +82,10 @@ pub trait EventStore {
     async fn begin_event_import(&self, workspace: WorkspaceId)
     -> StoreResult<Box<dyn EventImport>>;
 
-    /// Calls `visit` for every event of `workspace`, ordered by case id, then time, then the
-    /// order they were stored in; answers how many there were.
+    /// Calls `visit` for every event of `workspace` in the order they were stored (batch by
+    /// batch, each batch in its own order); answers how many there were. Readers group by case
+    /// themselves: keeping events sorted by case in the store cost a random index insert per
+    /// event on the ingest path.
     async fn scan_events(
         &self,
         workspace: WorkspaceId,

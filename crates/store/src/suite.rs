@@ -453,7 +453,7 @@ async fn scan_all<S: Store>(store: &S, workspace: WorkspaceId) -> Vec<(String, S
     seen
 }
 
-/// A batch lands once per idempotency key; scans order by case, time, then storage order.
+/// A batch lands once per idempotency key; scans answer events in the order they were stored.
 pub async fn event_batches_are_idempotent_and_scanned_in_order<S: Store>(store: &S) {
     let (_, workspace, _) = seeded(store).await;
     let t0 = 1_700_000_000_000_000;
@@ -499,11 +499,11 @@ pub async fn event_batches_are_idempotent_and_scanned_in_order<S: Store>(store: 
 
     let seen = scan_all(store, workspace.id).await;
     let expect: Vec<(String, String, i64)> = [
-        ("c0", "리뷰 작성", t0),
+        ("c2", "검색", t0 + 5),
         ("c1", "광고 클릭", t0 + 1),
         ("c1", "결제 시작", t0 + 9),
         ("c1", "결제 완료", t0 + 9),
-        ("c2", "검색", t0 + 5),
+        ("c0", "리뷰 작성", t0),
     ]
     .iter()
     .map(|(c, a, t)| (c.to_string(), a.to_string(), *t))
