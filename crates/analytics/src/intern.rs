@@ -120,7 +120,24 @@ impl Interner {
     /// [`Interner::intern`] with a precomputed [`Interner::hash`].
     #[inline]
     pub fn intern_hashed(&mut self, key: &str, hash: u64) -> Option<u32> {
-        let bytes = key.as_bytes();
+        self.intern_with(key.as_bytes(), hash, |_| Some(key))
+    }
+
+    /// [`Interner::intern`] for bytes, checked to be UTF-8 only when they are
+    /// new (`None` also when they are not UTF-8): a key seen before costs no
+    /// validation.
+    #[inline]
+    pub fn intern_bytes(&mut self, key: &[u8]) -> Option<u32> {
+        self.intern_with(key, hash_bytes(key), |b| std::str::from_utf8(b).ok())
+    }
+
+    #[inline]
+    fn intern_with<'k>(
+        &mut self,
+        bytes: &'k [u8],
+        hash: u64,
+        as_str: impl FnOnce(&'k [u8]) -> Option<&'k str>,
+    ) -> Option<u32> {
         let short = bytes.len() <= INLINE;
         // Short keys compare as two words (no memcmp call).
         let padded = if short { pad(bytes) } else { [0, 0] };
@@ -142,6 +159,7 @@ impl Interner {
             }
             i = (i + 1) & self.mask;
         }
+        let key = as_str(bytes)?;
         let code = u32::try_from(self.len())
             .ok()
             .filter(|&c| c < u32::MAX - 1)?;
@@ -208,5 +226,17 @@ mod tests {
         assert_eq!(it.intern(""), Some(reference.len() as u32));
         assert_eq!(it.get(reference.len() as u32), Some(""));
         assert!(it.get(u32::MAX - 1).is_none());
+    }
+
+    #[test]
+    fn bytes_intern_to_the_same_codes_and_new_non_utf8_keys_are_refused() {
+        let mut it = Interner::default();
+        let a = it.intern("고객-1").unwrap();
+        assert_eq!(it.intern_bytes("고객-1".as_bytes()), Some(a));
+        let b = it.intern_bytes(b"c2").unwrap();
+        assert_eq!(it.intern("c2"), Some(b));
+        assert_eq!(it.intern_bytes(&[0xff, 0xfe]), None);
+        assert_eq!(it.len(), 2);
+        assert_eq!(it.get(b), Some("c2"));
     }
 }
