@@ -16,7 +16,11 @@
 # Environment: CHHOTO_DIR, DURATION (default 15s), THREADS (2), CONNECTIONS (64),
 # KILL_AFTER (seconds into the kill run, default 3), PIN (1: the measured server on CPU 1 and wrk
 # on CPU 0, so the server's own cost decides its rate instead of the share of two cores it wins
-# from wrk; default 0).
+# from wrk; default 0), NG_PORT.
+#
+# When nginx is installed (apt-get install nginx) it is measured too, as the ceiling of this
+# setup: nginx answering a fixed 302 from memory (no log, no lookup, no click record) shows how
+# many redirects per second this machine and load generator can reach at all.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -28,6 +32,7 @@ KILL_AFTER=${KILL_AFTER:-3}
 PIN=${PIN:-0}
 CX_PORT=${CX_PORT:-18081}
 CH_PORT=${CH_PORT:-18082}
+NG_PORT=${NG_PORT:-18083}
 UA='Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1'
 # A key Chhoto accepts as secure (it only checks its strength).
 CH_KEY='Xq7vR2mK9pLw4tZs8nB3cY6hJ1dF5gA0eU-bench-key-W3rT9yP2oI8uQ4eS7aD6fG1hJ5kL0zX3cV9bN2m'
@@ -125,6 +130,30 @@ curl -s -o /dev/null -w "cxmap  /l/bench -> %{http_code} %{redirect_url}\n" "htt
 curl -s -o /dev/null -w "chhoto /bench   -> %{http_code} %{redirect_url}\n" "http://127.0.0.1:$CH_PORT/bench"
 
 PINNING=$([ "$PIN" = 1 ] && echo "server on CPU 1, wrk on CPU 0" || echo "not pinned")
+start_nginx() { # dir -> NG_PID, or nothing when nginx is not installed
+  NG_PID=
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || return 0
+  mkdir -p "$1/logs"
+  cat >"$1/nginx.conf" <<NGINX
+worker_processes auto;
+error_log $1/logs/error.log warn;
+pid $1/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  server {
+    listen 127.0.0.1:$NG_PORT reuseport;
+    location / { return 302 https://example.com/landing; }
+  }
+}
+NGINX
+  PATH=$PATH:/usr/sbin nginx -p "$1" -c "$1/nginx.conf" -g 'daemon off;' >"$1/nginx.out" 2>&1 &
+  NG_PID=$!; PIDS+=("$NG_PID")
+  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$NG_PORT/bench" && break; sleep 0.05; done
+}
+# CPU ticks of a process and its children (nginx's workers are children of its master).
+tree_ticks() { local u=0 s=0 a b; for p in $1 $(pgrep -P "$1"); do read -r a b <<<"$(cpu_ticks "$p")"; u=$((u + a)); s=$((s + b)); done; echo "$u $s"; }
+
 echo "== throughput: wrk -t$THREADS -c$CONNECTIONS -d$DURATION (one server at a time; $PINNING)"
 # Each server runs alone while it is measured (the other is stopped) so they do not share cores.
 kill -STOP "$CH_PID"; sleep 1
@@ -136,6 +165,16 @@ measure "$CH_PID" "http://127.0.0.1:$CH_PORT/bench" > "$WORK/ch-wrk.txt"; CH_CPU
 CH_OUT=$(cat "$WORK/ch-wrk.txt")
 echo "load average after chhoto: $(loadavg)"
 kill -CONT "$CX_PID"
+mkdir -p "$WORK/ng"; start_nginx "$WORK/ng"
+if [ -n "$NG_PID" ]; then
+  kill -STOP "$CX_PID" "$CH_PID"; sleep 1
+  [ "$PIN" = 1 ] && for p in $NG_PID $(pgrep -P "$NG_PID"); do taskset -p -c 1 "$p" >/dev/null; done
+  read -r u0 s0 <<<"$(tree_ticks "$NG_PID")"
+  NG_OUT=$(load "http://127.0.0.1:$NG_PORT/bench" "$DURATION")
+  read -r u1 s1 <<<"$(tree_ticks "$NG_PID")"
+  NG_CPU="$((u1 - u0)) $((s1 - s0))"
+  kill -CONT "$CX_PID" "$CH_PID"; kill "$NG_PID"; wait "$NG_PID" 2>/dev/null || true
+fi
 read -r CX_RPS CX_P99 CX_N CX_P50 <<<"$(echo "$CX_OUT" | parse_wrk)"
 read -r CH_RPS CH_P99 CH_N CH_P50 <<<"$(echo "$CH_OUT" | parse_wrk)"
 echo "$CX_OUT" | grep -E "Non-2xx|Socket errors" | sed 's/^/cxmap  /' || true
@@ -144,6 +183,11 @@ CX_STORED=$(curl -fs "http://127.0.0.1:$CX_PORT/api/v1/links/bench/stats" -H "Au
 printf "%-8s %12s %10s %10s %12s\n" server "req/s" "p50 ms" "p99 ms" responses
 printf "%-8s %12s %10s %10s %12s\n" cxmap "$CX_RPS" "$CX_P50" "$CX_P99" "$CX_N"
 printf "%-8s %12s %10s %10s %12s\n" chhoto "$CH_RPS" "$CH_P50" "$CH_P99" "$CH_N"
+if [ -n "$NG_PID" ]; then
+  read -r NG_RPS NG_P99 NG_N NG_P50 <<<"$(echo "$NG_OUT" | parse_wrk)"
+  printf "%-8s %12s %10s %10s %12s   (ceiling: a fixed 302 from memory)\n" nginx "$NG_RPS" "$NG_P50" "$NG_P99" "$NG_N"
+  awk -v n="$NG_RPS" -v b="$CH_RPS" 'BEGIN { printf "ceiling  nginx/chhoto req/s = %.2fx\n", n / b }'
+fi
 awk -v a="$CX_RPS" -v b="$CH_RPS" -v pa="$CX_P99" -v pb="$CH_P99" \
   'BEGIN { printf "ratio    cxmap/chhoto req/s = %.2fx, p99 cxmap/chhoto = %.2f\n", a / b, pa / pb }'
 echo "cxmap clicks stored during the throughput run: $CX_STORED (wrk counted $CX_N responses)"
@@ -156,6 +200,7 @@ cpu_per_request() { # name "user sys" responses
 }
 cpu_per_request cxmap "$CX_CPU" "$CX_N"
 cpu_per_request chhoto "$CH_CPU" "$CH_N"
+[ -n "$NG_PID" ] && cpu_per_request nginx "$NG_CPU" "$NG_N"
 
 stopped_test() { # name url pid signal -> 3xx responses wrk read
   local out

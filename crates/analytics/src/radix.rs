@@ -27,7 +27,9 @@
 //! Events may also be recorded as **case-only** ([`RadixBuilder::push_case`]):
 //! the case exists (it is counted) but has no event. Readers use this to drop
 //! events a query does not need (e.g. a funnel reads only its steps) while
-//! keeping the case count exact.
+//! keeping the case count exact. A case-only entry for a case the builder
+//! recorded lately is not written again (see [`RecentCases`]): it would only
+//! repeat that the case exists.
 
 use std::sync::Mutex;
 
@@ -98,6 +100,64 @@ impl<'a> Iterator for Records<'a> {
     }
 }
 
+/// Longest case id [`RecentCases`] remembers (a slot is this plus its length byte).
+const RECENT_KEY: usize = 23;
+/// `2^RECENT_BITS` slots: 384 KiB, about the size of a core's L2 cache.
+const RECENT_BITS: u32 = 14;
+
+/// Case ids a builder recorded lately, so that a case's repeated case-only
+/// entries are written once. In a log in time order a case's events are close
+/// together, so a small direct-mapped table catches most repeats: a slot keeps
+/// the last short case id that hashed to it (longer ids are never kept and are
+/// simply written again). A miss only costs a redundant entry, never a wrong
+/// count, because keys are compared in full.
+#[derive(Debug)]
+struct RecentCases {
+    slots: Box<[RecentSlot]>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct RecentSlot {
+    /// 0 for an empty slot (empty ids are never kept).
+    len: u8,
+    key: [u8; RECENT_KEY],
+}
+
+impl RecentCases {
+    fn new() -> Self {
+        let empty = RecentSlot {
+            len: 0,
+            key: [0; RECENT_KEY],
+        };
+        RecentCases {
+            slots: vec![empty; 1 << RECENT_BITS].into_boxed_slice(),
+        }
+    }
+
+    /// Remembers `key` (hashed to `hash`); answers whether it was remembered
+    /// already. The slot comes from the hash bits just below the `bits` that
+    /// choose the partition, which are well mixed and independent of them.
+    #[inline]
+    fn remember(&mut self, hash: u64, bits: u32, key: &[u8]) -> bool {
+        let len = key.len();
+        if len == 0 || len > RECENT_KEY {
+            return false;
+        }
+        let index = ((hash << bits) >> (64 - RECENT_BITS)) as usize;
+        let Some(slot) = self.slots.get_mut(index) else {
+            return false;
+        };
+        if usize::from(slot.len) == len && slot.key.get(..len) == Some(key) {
+            return true;
+        }
+        slot.len = len as u8; // at most RECENT_KEY
+        if let Some(dst) = slot.key.get_mut(..len) {
+            dst.copy_from_slice(key);
+        }
+        false
+    }
+}
+
 /// Phase one of a partitioned build: see the [module docs](self).
 #[derive(Debug)]
 pub struct RadixBuilder {
@@ -105,6 +165,9 @@ pub struct RadixBuilder {
     activities: Interner,
     parts: Vec<Partition>,
     events: usize,
+    /// Made on the first [`RadixBuilder::push_case`]: builds without case-only
+    /// entries pay nothing for it.
+    recent: Option<RecentCases>,
 }
 
 /// Expected cases per partition: its intern table (32 bytes per slot, at
@@ -153,6 +216,7 @@ impl RadixBuilder {
                 })
                 .collect(),
             events: 0,
+            recent: None,
         }
     }
 
@@ -166,12 +230,13 @@ impl RadixBuilder {
         self.events == 0
     }
 
+    /// The partition of a case id whose hash is `hash`.
     #[inline]
-    fn partition(&mut self, case: &str) -> Option<&mut Partition> {
+    fn partition(&mut self, hash: u64) -> Option<&mut Partition> {
         let p = if self.bits == 0 {
             0
         } else {
-            (hash_bytes(case.as_bytes()) >> (64 - self.bits)) as usize
+            (hash >> (64 - self.bits)) as usize
         };
         self.parts.get_mut(p)
     }
@@ -190,7 +255,16 @@ impl RadixBuilder {
             .filter(|&a| a != NO_EVENT)
             .ok_or(BuildError::TooMany("activities"))?;
         u32::try_from(case.len()).map_err(|_| BuildError::TooMany("cases"))?;
-        if let Some(p) = self.partition(case) {
+        // With one partition and no case-only entries the hash is not needed.
+        let hash = if self.bits == 0 && self.recent.is_none() {
+            0
+        } else {
+            hash_bytes(case.as_bytes())
+        };
+        if let Some(recent) = &mut self.recent {
+            recent.remember(hash, self.bits, case.as_bytes());
+        }
+        if let Some(p) = self.partition(hash) {
             p.push(timestamp_ms, act, case);
         }
         self.events += 1;
@@ -201,7 +275,16 @@ impl RadixBuilder {
     #[inline]
     pub fn push_case(&mut self, case: &str) -> Result<(), BuildError> {
         u32::try_from(case.len()).map_err(|_| BuildError::TooMany("cases"))?;
-        if let Some(p) = self.partition(case) {
+        let hash = hash_bytes(case.as_bytes());
+        let bits = self.bits;
+        if self
+            .recent
+            .get_or_insert_with(RecentCases::new)
+            .remember(hash, bits, case.as_bytes())
+        {
+            return Ok(());
+        }
+        if let Some(p) = self.partition(hash) {
             p.push(0, NO_EVENT, case);
         }
         Ok(())
@@ -361,7 +444,9 @@ fn group(
     next: &mut Vec<usize>,
 ) -> Result<Grouped, BuildError> {
     let entries: usize = w.pieces.iter().map(|(p, _)| p.entries).sum();
-    let mut cases = Interner::with_capacity((entries / 4).max(16));
+    let events: usize = w.pieces.iter().map(|(p, _)| p.events).sum();
+    // About 4 events per case, and case-only entries are mostly of distinct cases.
+    let mut cases = Interner::with_capacity((events / 4 + (entries - events)).max(16));
     codes.clear();
     codes.reserve(entries);
     // Counts per case code, grown as codes appear.
@@ -518,6 +603,49 @@ mod tests {
                 ("z".to_owned(), vec![])
             ]
         );
+    }
+
+    #[test]
+    fn repeated_case_only_entries_are_written_once_and_counts_stay_exact() {
+        // Cases in time order with most events dropped, as a funnel reads them: long ids (never
+        // remembered), short ones, an empty one, and far more cases than remembered slots.
+        let evs = events(200_000);
+        let mut b = RadixBuilder::new(3);
+        let mut expected: std::collections::BTreeMap<String, Vec<(String, i64)>> =
+            Default::default();
+        let mut case_only = 0;
+        for (i, (c, a, t)) in evs.iter().enumerate() {
+            let case = if i % 1000 == 0 {
+                String::new()
+            } else if i % 7 == 0 {
+                format!("spread-{}", i % 40_000)
+            } else {
+                c.clone()
+            };
+            let seen = expected.entry(case.clone()).or_default();
+            if a == "B" {
+                b.push(&case, a, *t).unwrap();
+                seen.push((a.clone(), *t));
+            } else {
+                b.push_case(&case).unwrap();
+                case_only += 1;
+            }
+        }
+        let written: usize = b.parts.iter().map(|p| p.entries - p.events).sum();
+        assert!(
+            written < case_only / 2,
+            "{written} of {case_only} case-only entries written"
+        );
+        let log = RadixBuilder::finish(vec![b], 2).unwrap();
+        let expected: Canon = expected
+            .into_iter()
+            .map(|(case, mut evs)| {
+                evs.sort_by_key(|e| e.1); // stable: ties keep input order
+                (case, evs)
+            })
+            .collect();
+        assert_eq!(log.case_count(), expected.len());
+        assert_eq!(canon(&log), expected);
     }
 
     #[test]
