@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use cxmap_analytics::RadixBuilder;
 
 use crate::csvlog::Decoder;
+use crate::keep::KeepSet;
 use crate::timestamp::{DateCache, parse_timestamp_cached};
 use crate::{LogFileError, ReadOptions};
 
@@ -107,6 +108,7 @@ struct LineParser<'o> {
     line: u64,
     fields: Vec<(usize, usize)>,
     dates: DateCache,
+    keep: KeepSet,
 }
 
 impl LineParser<'_> {
@@ -185,10 +187,7 @@ impl LineParser<'_> {
     /// Whether events of `activity` are kept (see `ReadOptions::keep_activities`).
     #[inline]
     fn keeps(&self, activity: &str) -> bool {
-        self.options
-            .keep_activities
-            .as_ref()
-            .is_none_or(|keep| keep.iter().any(|k| k == activity))
+        self.keep.keeps(activity.as_bytes())
     }
 
     fn empty_case(&self) -> ChunkError {
@@ -302,6 +301,7 @@ pub(crate) fn parse_range(
         line: 0,
         fields: Vec::with_capacity(8),
         dates: DateCache::default(),
+        keep: KeepSet::new(options.keep_activities.as_deref()),
     };
     let limit = options.max_line_bytes;
     let mut buf = vec![0u8; BLOCK.max(limit + 1)];

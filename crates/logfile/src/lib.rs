@@ -20,6 +20,7 @@
 mod csvlog;
 mod fastcsv;
 mod io;
+mod keep;
 mod parquet;
 mod timestamp;
 mod xes;

@@ -23,6 +23,7 @@ use parquet::data_type::{ByteArrayType, DataType, Int32Type, Int64Type, Int96Typ
 use parquet::file::reader::{ChunkReader, FileReader, SerializedFileReader};
 use parquet::schema::types::ColumnDescriptor;
 
+use crate::keep::KeepSet;
 use crate::timestamp::parse_timestamp_bytes;
 use crate::{LogFileError, ReadOptions};
 
@@ -249,6 +250,7 @@ fn read_groups<R: ChunkReader + 'static>(
     let max_def = |i: usize| schema.column(i).max_def_level();
     let mut row = first_row;
     let mut case_text = String::new();
+    let keep = KeepSet::new(options.keep_activities.as_deref());
     for g in groups {
         let rg = reader.get_row_group(g).map_err(perr)?;
         let column = |i: usize| -> Result<(ColumnReader, i16), LogFileError> {
@@ -331,9 +333,7 @@ fn read_groups<R: ChunkReader + 'static>(
                 let activity = act.value(i).ok_or_else(|| null(&options.activity_column))?;
                 let activity = std::str::from_utf8(activity.data())
                     .map_err(|_| bad_text(&options.activity_column))?;
-                if let Some(keep) = &options.keep_activities
-                    && !keep.iter().any(|k| k == activity)
-                {
+                if !keep.keeps(activity.as_bytes()) {
                     builder.push_case(case_id)?;
                     match &mut ts {
                         TsCol::Int64(c, _) => c.skip(i),
