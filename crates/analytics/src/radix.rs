@@ -249,11 +249,29 @@ impl RadixBuilder {
         activity: &str,
         timestamp_ms: i64,
     ) -> Result<(), BuildError> {
-        let act = self
-            .activities
+        let act = self.activity_code(activity)?;
+        self.push_code(case, act, timestamp_ms)
+    }
+
+    /// This builder's code for `activity`, for [`RadixBuilder::push_code`]: readers whose
+    /// input names activities by number (a Parquet dictionary) look each name up once.
+    #[inline]
+    pub fn activity_code(&mut self, activity: &str) -> Result<u32, BuildError> {
+        self.activities
             .intern(activity)
             .filter(|&a| a != NO_EVENT)
-            .ok_or(BuildError::TooMany("activities"))?;
+            .ok_or(BuildError::TooMany("activities"))
+    }
+
+    /// [`RadixBuilder::push`] with an activity code this builder's
+    /// [`RadixBuilder::activity_code`] gave.
+    #[inline]
+    pub fn push_code(&mut self, case: &str, act: u32, timestamp_ms: i64) -> Result<(), BuildError> {
+        if act as usize >= self.activities.len() {
+            return Err(BuildError::Internal(
+                "an activity code this builder did not give",
+            ));
+        }
         u32::try_from(case.len()).map_err(|_| BuildError::TooMany("cases"))?;
         // With one partition and no case-only entries the hash is not needed.
         let hash = if self.bits == 0 && self.recent.is_none() {

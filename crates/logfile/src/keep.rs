@@ -52,9 +52,7 @@ impl KeepSet {
             return true;
         };
         names.iter().any(|k| {
-            k.name.len() == activity.len()
-                && k.head == head(activity)
-                && *k.name == *activity
+            k.name.len() == activity.len() && k.head == head(activity) && *k.name == *activity
         })
     }
 }
@@ -72,7 +70,14 @@ mod tests {
         for n in &names {
             assert!(set.keeps(n.as_bytes()), "{n}");
         }
-        for other in ["visi", "visit ", "장바구", "add_to_carx", "add_to_cart2", "x"] {
+        for other in [
+            "visi",
+            "visit ",
+            "장바구",
+            "add_to_carx",
+            "add_to_cart2",
+            "x",
+        ] {
             assert!(!set.keeps(other.as_bytes()), "{other}");
         }
         assert!(KeepSet::new(None).keeps(b"anything"));

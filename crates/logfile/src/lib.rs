@@ -22,6 +22,7 @@ mod fastcsv;
 mod io;
 mod keep;
 mod parquet;
+mod parquet_pages;
 mod timestamp;
 mod xes;
 

@@ -20,10 +20,11 @@ use cxmap_analytics::{EventLog, RadixBuilder};
 use parquet::basic::{ConvertedType, LogicalType, TimeUnit, Type as PhysicalType};
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
 use parquet::data_type::{ByteArrayType, DataType, Int32Type, Int64Type, Int96Type};
-use parquet::file::reader::{ChunkReader, FileReader, SerializedFileReader};
+use parquet::file::reader::{ChunkReader, FileReader, RowGroupReader, SerializedFileReader};
 use parquet::schema::types::ColumnDescriptor;
 
 use crate::keep::KeepSet;
+use crate::parquet_pages::{Cell, PageColumn};
 use crate::timestamp::parse_timestamp_bytes;
 use crate::{LogFileError, ReadOptions};
 
@@ -212,8 +213,113 @@ macro_rules! typed {
     };
 }
 
+/// A string column: the typed reader, or pages read as they are (see [`parquet_pages`]).
+enum TextCol {
+    /// Boxed: the typed reader is large, and one column per row group is cheap to box.
+    Typed(Box<Col<ByteArrayType>>),
+    Pages(PageColumn),
+}
+
+/// One row of a [`TextCol`].
+enum Text<'a> {
+    Null,
+    Bytes(&'a [u8]),
+    /// An index into the column's current dictionary.
+    Entry(u32),
+}
+
+impl TextCol {
+    fn open(rg: &dyn RowGroupReader, i: usize, max_def: i16) -> Result<Self, LogFileError> {
+        if PageColumn::supports(rg.metadata().column(i)) {
+            let pages = rg.get_column_page_reader(i).map_err(perr)?;
+            return Ok(TextCol::Pages(PageColumn::new(pages, max_def)));
+        }
+        typed!(
+            (rg.get_column_reader(i).map_err(perr)?, max_def),
+            ByteArrayColumnReader
+        )
+        .map(|c| TextCol::Typed(Box::new(c)))
+    }
+
+    /// Decodes the next `n` rows of a typed column (page columns are read row by row).
+    fn fill(&mut self, n: usize) -> Result<usize, LogFileError> {
+        match self {
+            TextCol::Typed(c) => c.fill(n),
+            TextCol::Pages(_) => Ok(n),
+        }
+    }
+
+    /// Row `i` of the batch (rows in order).
+    #[inline]
+    fn value(&mut self, i: usize) -> Result<Text<'_>, LogFileError> {
+        match self {
+            TextCol::Typed(c) => Ok(c.value(i).map_or(Text::Null, |v| Text::Bytes(v.data()))),
+            TextCol::Pages(p) => match p.next()? {
+                None => Err(LogFileError::Parquet(
+                    "a row group's columns have different numbers of rows".into(),
+                )),
+                Some(Cell::Null) => Ok(Text::Null),
+                Some(Cell::Plain(b)) => Ok(Text::Bytes(b)),
+                Some(Cell::Index(i)) => Ok(Text::Entry(i)),
+            },
+        }
+    }
+}
+
+/// The case ids of a column's current dictionary, checked as UTF-8 once per dictionary.
+#[derive(Default)]
+struct CaseDictionary {
+    generation: Option<u32>,
+    text: String,
+    /// Each entry's range in `text`; `None` for an entry that is not UTF-8.
+    ranges: Vec<Option<std::ops::Range<usize>>>,
+}
+
+impl CaseDictionary {
+    /// Entry `index` of `column`'s dictionary: `Err(())` when it is not UTF-8, `Ok(None)`
+    /// when there is no such entry.
+    fn get(&mut self, column: &PageColumn, index: u32) -> Result<Option<&str>, ()> {
+        if self.generation != Some(column.generation()) {
+            self.generation = Some(column.generation());
+            self.text.clear();
+            self.ranges.clear();
+            let mut i = 0;
+            while let Some(entry) = column.dictionary(i) {
+                self.ranges.push(std::str::from_utf8(entry).ok().map(|t| {
+                    let start = self.text.len();
+                    self.text.push_str(t);
+                    start..self.text.len()
+                }));
+                i += 1;
+            }
+        }
+        match self.ranges.get(index as usize) {
+            None => Ok(None),
+            Some(None) => Err(()),
+            Some(Some(r)) => Ok(self.text.get(r.clone())),
+        }
+    }
+}
+
+/// What an activity dictionary entry becomes, resolved on first use.
+#[derive(Clone, Copy)]
+enum Activity {
+    Unresolved,
+    /// The builder's activity code.
+    Kept(u32),
+    /// Not among `keep_activities`: its events are dropped.
+    Dropped,
+}
+
+/// The activities of a column's current dictionary, each looked up once.
+#[derive(Default)]
+struct ActivityDictionary {
+    generation: Option<u32>,
+    codes: Vec<Activity>,
+}
+
 enum CaseCol {
-    Text(Col<ByteArrayType>),
+    Text(TextCol),
     Int32(Col<Int32Type>),
     Int64(Col<Int64Type>),
 }
@@ -259,11 +365,11 @@ fn read_groups<R: ChunkReader + 'static>(
         let (ci, ck) = layout.case;
         let (ti, tk) = layout.timestamp;
         let mut case = match ck {
-            CaseKind::Text => CaseCol::Text(typed!(column(ci)?, ByteArrayColumnReader)?),
+            CaseKind::Text => CaseCol::Text(TextCol::open(rg.as_ref(), ci, max_def(ci))?),
             CaseKind::Int32 => CaseCol::Int32(typed!(column(ci)?, Int32ColumnReader)?),
             CaseKind::Int64 => CaseCol::Int64(typed!(column(ci)?, Int64ColumnReader)?),
         };
-        let mut act: Col<ByteArrayType> = typed!(column(layout.activity)?, ByteArrayColumnReader)?;
+        let mut act = TextCol::open(rg.as_ref(), layout.activity, max_def(layout.activity))?;
         let mut ts = match tk {
             TsKind::Int64 { per_ms } => {
                 TsCol::Int64(typed!(column(ti)?, Int64ColumnReader)?, per_ms)
@@ -272,23 +378,26 @@ fn read_groups<R: ChunkReader + 'static>(
             TsKind::Date => TsCol::Date(typed!(column(ti)?, Int32ColumnReader)?),
             TsKind::Text => TsCol::Text(typed!(column(ti)?, ByteArrayColumnReader)?),
         };
+        let mut case_dictionary = CaseDictionary::default();
+        let mut activities = ActivityDictionary::default();
         loop {
-            let n = match &mut case {
-                CaseCol::Text(c) => c.fill(BATCH)?,
-                CaseCol::Int32(c) => c.fill(BATCH)?,
-                CaseCol::Int64(c) => c.fill(BATCH)?,
+            // The timestamp column is always typed, so it sets the batch.
+            let n = match &mut ts {
+                TsCol::Int64(c, _) => c.fill(BATCH)?,
+                TsCol::Int96(c) => c.fill(BATCH)?,
+                TsCol::Date(c) => c.fill(BATCH)?,
+                TsCol::Text(c) => c.fill(BATCH)?,
             };
             if n == 0 {
                 break;
             }
-            let n_act = act.fill(n)?;
-            let n_ts = match &mut ts {
-                TsCol::Int64(c, _) => c.fill(n)?,
-                TsCol::Int96(c) => c.fill(n)?,
-                TsCol::Date(c) => c.fill(n)?,
-                TsCol::Text(c) => c.fill(n)?,
+            let n_case = match &mut case {
+                CaseCol::Text(c) => c.fill(n)?,
+                CaseCol::Int32(c) => c.fill(n)?,
+                CaseCol::Int64(c) => c.fill(n)?,
             };
-            if n_act != n || n_ts != n {
+            let n_act = act.fill(n)?;
+            if n_act != n || n_case != n {
                 return Err(LogFileError::Parquet(format!(
                     "row group {g}: columns have different numbers of rows"
                 )));
@@ -305,24 +414,43 @@ fn read_groups<R: ChunkReader + 'static>(
                     column: column.clone(),
                     message: "is null".into(),
                 };
-                let case_id: &str = match &mut case {
-                    CaseCol::Text(c) => {
-                        let v = c.value(i).ok_or_else(|| null(&options.case_column))?;
-                        std::str::from_utf8(v.data()).map_err(|_| bad_text(&options.case_column))?
-                    }
-                    CaseCol::Int32(c) => {
-                        let v = *c.value(i).ok_or_else(|| null(&options.case_column))?;
-                        case_text.clear();
-                        case_text.push_str(&v.to_string());
-                        &case_text
-                    }
-                    CaseCol::Int64(c) => {
-                        let v = *c.value(i).ok_or_else(|| null(&options.case_column))?;
-                        case_text.clear();
-                        case_text.push_str(&v.to_string());
-                        &case_text
-                    }
-                };
+                let no_entry =
+                    || LogFileError::Parquet(format!("row {row}: a dictionary index out of range"));
+                let case_id: &str =
+                    match &mut case {
+                        CaseCol::Text(TextCol::Pages(c)) => match c.next()? {
+                            None => {
+                                return Err(LogFileError::Parquet(format!(
+                                    "row group {g}: columns have different numbers of rows"
+                                )));
+                            }
+                            Some(Cell::Null) => return Err(null(&options.case_column)),
+                            Some(Cell::Plain(b)) => std::str::from_utf8(b)
+                                .map_err(|_| bad_text(&options.case_column))?,
+                            Some(Cell::Index(ix)) => case_dictionary
+                                .get(c, ix)
+                                .map_err(|()| bad_text(&options.case_column))?
+                                .ok_or_else(no_entry)?,
+                        },
+                        CaseCol::Text(c) => match c.value(i)? {
+                            Text::Null => return Err(null(&options.case_column)),
+                            Text::Bytes(b) => std::str::from_utf8(b)
+                                .map_err(|_| bad_text(&options.case_column))?,
+                            Text::Entry(_) => return Err(no_entry()),
+                        },
+                        CaseCol::Int32(c) => {
+                            let v = *c.value(i).ok_or_else(|| null(&options.case_column))?;
+                            case_text.clear();
+                            case_text.push_str(&v.to_string());
+                            &case_text
+                        }
+                        CaseCol::Int64(c) => {
+                            let v = *c.value(i).ok_or_else(|| null(&options.case_column))?;
+                            case_text.clear();
+                            case_text.push_str(&v.to_string());
+                            &case_text
+                        }
+                    };
                 if case_id.is_empty() {
                     return Err(LogFileError::ParquetValue {
                         row,
@@ -330,19 +458,62 @@ fn read_groups<R: ChunkReader + 'static>(
                         message: "is an empty case id".into(),
                     });
                 }
-                let activity = act.value(i).ok_or_else(|| null(&options.activity_column))?;
-                let activity = std::str::from_utf8(activity.data())
-                    .map_err(|_| bad_text(&options.activity_column))?;
-                if !keep.keeps(activity.as_bytes()) {
-                    builder.push_case(case_id)?;
-                    match &mut ts {
-                        TsCol::Int64(c, _) => c.skip(i),
-                        TsCol::Int96(c) => c.skip(i),
-                        TsCol::Date(c) => c.skip(i),
-                        TsCol::Text(c) => c.skip(i),
+                let activity = match act.value(i)? {
+                    Text::Null => return Err(null(&options.activity_column)),
+                    Text::Bytes(b) => {
+                        let name = std::str::from_utf8(b)
+                            .map_err(|_| bad_text(&options.activity_column))?;
+                        if keep.keeps(b) {
+                            Activity::Kept(builder.activity_code(name)?)
+                        } else {
+                            Activity::Dropped
+                        }
                     }
-                    continue;
-                }
+                    Text::Entry(ix) => {
+                        let TextCol::Pages(column) = &act else {
+                            return Err(no_entry());
+                        };
+                        if activities.generation != Some(column.generation()) {
+                            activities.generation = Some(column.generation());
+                            activities.codes.clear();
+                        }
+                        let slot = ix as usize;
+                        if activities.codes.len() <= slot {
+                            activities.codes.resize(slot + 1, Activity::Unresolved);
+                        }
+                        let known = activities.codes.get(slot).copied();
+                        match known {
+                            Some(Activity::Unresolved) | None => {
+                                let b = column.dictionary(ix).ok_or_else(no_entry)?;
+                                let name = std::str::from_utf8(b)
+                                    .map_err(|_| bad_text(&options.activity_column))?;
+                                let resolved = if keep.keeps(b) {
+                                    Activity::Kept(builder.activity_code(name)?)
+                                } else {
+                                    Activity::Dropped
+                                };
+                                if let Some(s) = activities.codes.get_mut(slot) {
+                                    *s = resolved;
+                                }
+                                resolved
+                            }
+                            Some(known) => known,
+                        }
+                    }
+                };
+                let code = match activity {
+                    Activity::Kept(code) => code,
+                    Activity::Dropped | Activity::Unresolved => {
+                        builder.push_case(case_id)?;
+                        match &mut ts {
+                            TsCol::Int64(c, _) => c.skip(i),
+                            TsCol::Int96(c) => c.skip(i),
+                            TsCol::Date(c) => c.skip(i),
+                            TsCol::Text(c) => c.skip(i),
+                        }
+                        continue;
+                    }
+                };
                 let tcol = &options.timestamp_column;
                 let t =
                     match &mut ts {
@@ -376,7 +547,7 @@ fn read_groups<R: ChunkReader + 'static>(
                         },
                     }
                     .ok_or_else(|| null(tcol))?;
-                builder.push(case_id, activity, t)?;
+                builder.push_code(case_id, code, t)?;
             }
         }
         let size = rg.metadata().compressed_size();

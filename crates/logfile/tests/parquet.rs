@@ -7,10 +7,12 @@ use std::sync::Arc;
 
 use cxmap_analytics::EventLog;
 use cxmap_logfile::{LogFileError, ReadOptions, read, read_path};
+use parquet::basic::{Compression, Encoding};
 use parquet::data_type::{ByteArray, ByteArrayType, Int32Type, Int64Type};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{WriterProperties, WriterVersion};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
+use parquet::schema::types::ColumnPath;
 
 type Canon = Vec<(String, Vec<(String, i64)>)>;
 /// A timestamp column: its schema line and how a millisecond value is stored.
@@ -69,23 +71,52 @@ fn write_parquet(
     ts_schema: &str,
     ts_value: fn(i64) -> i64,
 ) {
+    let props = WriterProperties::builder().build();
+    write_with(
+        path, evs, group, ts_schema, ts_value, props, "REQUIRED", None,
+    );
+}
+
+/// [`write_parquet`] with writer properties, the repetition of the string columns
+/// (`REQUIRED` or `OPTIONAL`) and optionally one row whose case id is null.
+#[allow(clippy::too_many_arguments)]
+fn write_with(
+    path: &std::path::Path,
+    evs: &[(String, String, i64)],
+    group: usize,
+    ts_schema: &str,
+    ts_value: fn(i64) -> i64,
+    props: WriterProperties,
+    repetition: &str,
+    null_case_at: Option<usize>,
+) {
     let schema = format!(
-        "message log {{ REQUIRED BYTE_ARRAY case_id (UTF8); \
-         REQUIRED BYTE_ARRAY activity (UTF8); {ts_schema} }}"
+        "message log {{ {repetition} BYTE_ARRAY case_id (UTF8); \
+         {repetition} BYTE_ARRAY activity (UTF8); {ts_schema} }}"
     );
     let schema = Arc::new(parse_message_type(&schema).unwrap());
-    let props = Arc::new(WriterProperties::builder().build());
+    let optional = repetition == "OPTIONAL";
     let file = std::fs::File::create(path).unwrap();
-    let mut w = SerializedFileWriter::new(file, schema, props).unwrap();
-    for chunk in evs.chunks(group) {
+    let mut w = SerializedFileWriter::new(file, schema, Arc::new(props)).unwrap();
+    for (g, chunk) in evs.chunks(group).enumerate() {
         let mut rg = w.next_row_group().unwrap();
-        let cases: Vec<ByteArray> = chunk.iter().map(|e| e.0.as_str().into()).collect();
+        let null_at = null_case_at.and_then(|r| r.checked_sub(g * group));
+        let case_defs: Vec<i16> = (0..chunk.len())
+            .map(|i| i16::from(Some(i) != null_at))
+            .collect();
+        let cases: Vec<ByteArray> = chunk
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != null_at)
+            .map(|(_, e)| e.0.as_str().into())
+            .collect();
         let acts: Vec<ByteArray> = chunk.iter().map(|e| e.1.as_str().into()).collect();
+        let act_defs = vec![1i16; chunk.len()];
         let ts: Vec<i64> = chunk.iter().map(|e| ts_value(e.2)).collect();
-        for values in [&cases, &acts] {
+        for (values, defs) in [(&cases, &case_defs), (&acts, &act_defs)] {
             let mut col = rg.next_column().unwrap().unwrap();
             col.typed::<ByteArrayType>()
-                .write_batch(values, None, None)
+                .write_batch(values, optional.then_some(defs.as_slice()), None)
                 .unwrap();
             col.close().unwrap();
         }
@@ -142,6 +173,109 @@ fn parquet_equals_the_same_events_from_csv() {
         let bytes = std::fs::read(&p).unwrap();
         let log = read(bytes.as_slice(), 0, &ReadOptions::default(), None).unwrap();
         assert_eq!(canon(&log), canon(&from_csv));
+    }
+}
+
+/// A way of writing a file: its name and writer properties.
+type Layout = (&'static str, fn() -> WriterProperties);
+
+/// `canon` of a log read with `keep_activities`: every case, with only the kept events.
+fn canon_keeping(log: &EventLog, keep: &[&str]) -> Canon {
+    canon(log)
+        .into_iter()
+        .map(|(case, evs)| {
+            let kept = evs.into_iter().filter(|e| keep.contains(&e.0.as_str()));
+            (case, kept.collect())
+        })
+        .collect()
+}
+
+#[test]
+fn every_string_page_layout_reads_the_same() {
+    // Dictionary pages, plain pages, a dictionary that overflows into plain pages mid-chunk,
+    // data pages v2 with many pages per chunk, and an encoding read by the typed reader; each
+    // with required and optional (all present) string columns.
+    let evs = events(20_000);
+    let from_csv = read(csv_of(&evs).as_bytes(), 0, &ReadOptions::default(), None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("log.parquet");
+    let layouts: [Layout; 5] = [
+        ("dictionary", || WriterProperties::builder().build()),
+        ("plain", || {
+            WriterProperties::builder()
+                .set_dictionary_enabled(false)
+                .build()
+        }),
+        ("dictionary overflowing into plain pages", || {
+            WriterProperties::builder()
+                .set_dictionary_page_size_limit(2_000)
+                .set_data_page_size_limit(4_000)
+                .build()
+        }),
+        ("data pages v2", || {
+            WriterProperties::builder()
+                .set_writer_version(WriterVersion::PARQUET_2_0)
+                .set_data_page_size_limit(2_000)
+                .set_compression(Compression::SNAPPY)
+                .build()
+        }),
+        ("delta byte array", || {
+            WriterProperties::builder()
+                .set_dictionary_enabled(false)
+                .set_column_encoding(ColumnPath::from("case_id"), Encoding::DELTA_BYTE_ARRAY)
+                .set_column_encoding(
+                    ColumnPath::from("activity"),
+                    Encoding::DELTA_LENGTH_BYTE_ARRAY,
+                )
+                .build()
+        }),
+    ];
+    let ts_schema = "REQUIRED INT64 timestamp (TIMESTAMP(MILLIS,true));";
+    let keep = ["search", "결제"];
+    for (name, props) in layouts {
+        for repetition in ["REQUIRED", "OPTIONAL"] {
+            write_with(
+                &p,
+                &evs,
+                7_000,
+                ts_schema,
+                |ms| ms,
+                props(),
+                repetition,
+                None,
+            );
+            for threads in [1, 2] {
+                let log = read_path(&p, &opts(threads), None).unwrap();
+                assert_eq!(log.activity_names(), from_csv.activity_names(), "{name}");
+                assert_eq!(canon(&log), canon(&from_csv), "{name} {repetition}");
+                let options = ReadOptions {
+                    keep_activities: Some(keep.map(str::to_owned).to_vec()),
+                    ..opts(threads)
+                };
+                let funnel = read_path(&p, &options, None).unwrap();
+                assert_eq!(
+                    canon(&funnel),
+                    canon_keeping(&from_csv, &keep),
+                    "{name} {repetition} keeping {keep:?}"
+                );
+            }
+        }
+        // A null case id is named with its row, whatever the layout.
+        write_with(
+            &p,
+            &evs,
+            7_000,
+            ts_schema,
+            |ms| ms,
+            props(),
+            "OPTIONAL",
+            Some(9_123),
+        );
+        let e = read_path(&p, &opts(2), None).unwrap_err();
+        assert!(
+            matches!(&e, LogFileError::ParquetValue { row: 9_124, column, .. } if column == "case_id"),
+            "{name}: {e}"
+        );
     }
 }
 
