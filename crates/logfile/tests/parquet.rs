@@ -233,7 +233,7 @@ fn every_string_page_layout_reads_the_same() {
     let ts_schema = "REQUIRED INT64 timestamp (TIMESTAMP(MILLIS,true));";
     let keep = ["search", "결제"];
     for (name, props) in layouts {
-        for repetition in ["REQUIRED", "OPTIONAL"] {
+        let write = |repetition, null_case_at| {
             write_with(
                 &p,
                 &evs,
@@ -242,8 +242,11 @@ fn every_string_page_layout_reads_the_same() {
                 |ms| ms,
                 props(),
                 repetition,
-                None,
+                null_case_at,
             );
+        };
+        for repetition in ["REQUIRED", "OPTIONAL"] {
+            write(repetition, None);
             for threads in [1, 2] {
                 let log = read_path(&p, &opts(threads), None).unwrap();
                 assert_eq!(log.activity_names(), from_csv.activity_names(), "{name}");
@@ -261,16 +264,7 @@ fn every_string_page_layout_reads_the_same() {
             }
         }
         // A null case id is named with its row, whatever the layout.
-        write_with(
-            &p,
-            &evs,
-            7_000,
-            ts_schema,
-            |ms| ms,
-            props(),
-            "OPTIONAL",
-            Some(9_123),
-        );
+        write("OPTIONAL", Some(9_123));
         let e = read_path(&p, &opts(2), None).unwrap_err();
         assert!(
             matches!(&e, LogFileError::ParquetValue { row: 9_124, column, .. } if column == "case_id"),
