@@ -65,6 +65,11 @@ pub(crate) struct PageColumn {
 /// Splits a run of PLAIN byte arrays (`u32` little-endian length, then the bytes) into ranges.
 fn plain_ranges(buf: &[u8], count: usize, out: &mut Vec<Range<usize>>) -> Result<(), LogFileError> {
     out.clear();
+    // Every value takes at least its 4-byte length, so a count the page cannot hold is refused
+    // before anything is allocated for it.
+    if count > buf.len() / 4 {
+        return Err(corrupt("more values than the page can hold"));
+    }
     out.reserve(count);
     let mut pos = 0;
     for _ in 0..count {
@@ -152,6 +157,20 @@ fn hybrid(data: &[u8], bit_width: u8, count: usize) -> Result<Vec<u32>, LogFileE
         }
     }
     Ok(out)
+}
+
+/// Most rows one data page may have here. A page is decoded whole, so its row count (from
+/// the file) bounds what is allocated; writers keep pages far smaller (about 20,000 rows or
+/// 1 MiB by default).
+const MAX_PAGE_ROWS: u32 = 1 << 24;
+
+fn page_rows(num_values: u32) -> Result<usize, LogFileError> {
+    if num_values > MAX_PAGE_ROWS {
+        return Err(unsupported(format!(
+            "a data page of {num_values} rows (at most {MAX_PAGE_ROWS} are read)"
+        )));
+    }
+    Ok(num_values as usize)
 }
 
 /// Bits needed for levels up to `max`.
@@ -257,7 +276,7 @@ impl PageColumn {
                     def_level_encoding,
                     ..
                 } => {
-                    let rows = num_values as usize;
+                    let rows = page_rows(num_values)?;
                     let mut rest = buf;
                     if self.max_def > 0 {
                         if def_level_encoding != Encoding::RLE {
@@ -286,7 +305,7 @@ impl PageColumn {
                     rep_levels_byte_len,
                     ..
                 } => {
-                    let rows = num_values as usize;
+                    let rows = page_rows(num_values)?;
                     let rep = rep_levels_byte_len as usize;
                     let def = def_levels_byte_len as usize;
                     if buf.len() < rep + def {
@@ -371,5 +390,17 @@ mod tests {
         let wide = [1 << 1, 0xff, 0xff, 0xff, 0xff];
         assert_eq!(hybrid(&wide, 32, 1).unwrap(), vec![u32::MAX]);
         assert!(hybrid(&wide, 33, 1).is_err());
+    }
+
+    #[test]
+    fn counts_a_page_cannot_hold_are_refused_before_allocating() {
+        let mut ranges = Vec::new();
+        let page = [3, 0, 0, 0, b'a', b'b', b'c', 0, 0, 0, 0];
+        plain_ranges(&page, 2, &mut ranges).unwrap();
+        assert_eq!(ranges, [4..7, 11..11]);
+        assert!(plain_ranges(&page, 3, &mut ranges).is_err());
+        assert!(plain_ranges(&page, usize::MAX, &mut ranges).is_err());
+        assert!(page_rows(u32::MAX).is_err());
+        assert_eq!(page_rows(20_000).unwrap(), 20_000);
     }
 }
