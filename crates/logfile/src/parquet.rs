@@ -249,19 +249,24 @@ impl TextCol {
         }
     }
 
-    /// Row `i` of the batch (rows in order).
+    /// Row `i` of the batch (rows in order); `None` when a page column ends early.
     #[inline]
-    fn value(&mut self, i: usize) -> Result<Text<'_>, LogFileError> {
+    fn value(&mut self, i: usize) -> Result<Option<Text<'_>>, LogFileError> {
+        Ok(match self {
+            TextCol::Typed(c) => Some(c.value(i).map_or(Text::Null, |v| Text::Bytes(v.data()))),
+            TextCol::Pages(p) => p.next()?.map(|cell| match cell {
+                Cell::Null => Text::Null,
+                Cell::Plain(b) => Text::Bytes(b),
+                Cell::Index(i) => Text::Entry(i),
+            }),
+        })
+    }
+
+    /// The page column behind a [`Text::Entry`] (typed columns have no dictionary entries).
+    fn pages(&self) -> Option<&PageColumn> {
         match self {
-            TextCol::Typed(c) => Ok(c.value(i).map_or(Text::Null, |v| Text::Bytes(v.data()))),
-            TextCol::Pages(p) => match p.next()? {
-                None => Err(LogFileError::Parquet(
-                    "a row group's columns have different numbers of rows".into(),
-                )),
-                Some(Cell::Null) => Ok(Text::Null),
-                Some(Cell::Plain(b)) => Ok(Text::Bytes(b)),
-                Some(Cell::Index(i)) => Ok(Text::Entry(i)),
-            },
+            TextCol::Pages(p) => Some(p),
+            TextCol::Typed(_) => None,
         }
     }
 }
@@ -301,21 +306,70 @@ impl CaseDictionary {
     }
 }
 
-/// What an activity dictionary entry becomes, resolved on first use.
+/// What an activity name becomes.
 #[derive(Clone, Copy)]
 enum Activity {
-    Unresolved,
     /// The builder's activity code.
     Kept(u32),
     /// Not among `keep_activities`: its events are dropped.
     Dropped,
 }
 
-/// The activities of a column's current dictionary, each looked up once.
+impl Activity {
+    /// Checks `name` as UTF-8 (`None` if it is not) and looks it up.
+    fn of(
+        name: &[u8],
+        keep: &KeepSet,
+        builder: &mut RadixBuilder,
+    ) -> Result<Option<Self>, LogFileError> {
+        let Ok(text) = std::str::from_utf8(name) else {
+            return Ok(None);
+        };
+        Ok(Some(if keep.keeps(name) {
+            Activity::Kept(builder.activity_code(text)?)
+        } else {
+            Activity::Dropped
+        }))
+    }
+}
+
+/// The activities of a column's current dictionary, each looked up on first use.
 #[derive(Default)]
 struct ActivityDictionary {
     generation: Option<u32>,
-    codes: Vec<Activity>,
+    /// By entry; `None` until the entry is first used.
+    codes: Vec<Option<Activity>>,
+}
+
+impl ActivityDictionary {
+    /// Entry `index` of `column`'s dictionary: `Ok(None)` when it is not UTF-8, an error when
+    /// there is no such entry.
+    fn get(
+        &mut self,
+        column: &PageColumn,
+        index: u32,
+        keep: &KeepSet,
+        builder: &mut RadixBuilder,
+        no_entry: impl FnOnce() -> LogFileError,
+    ) -> Result<Option<Activity>, LogFileError> {
+        if self.generation != Some(column.generation()) {
+            self.generation = Some(column.generation());
+            self.codes.clear();
+        }
+        let slot = index as usize;
+        if let Some(Some(known)) = self.codes.get(slot) {
+            return Ok(Some(*known));
+        }
+        let name = column.dictionary(index).ok_or_else(no_entry)?;
+        let resolved = Activity::of(name, keep, builder)?;
+        if self.codes.len() <= slot {
+            self.codes.resize(slot + 1, None);
+        }
+        if let Some(s) = self.codes.get_mut(slot) {
+            *s = resolved;
+        }
+        Ok(resolved)
+    }
 }
 
 enum CaseCol {
@@ -416,41 +470,35 @@ fn read_groups<R: ChunkReader + 'static>(
                 };
                 let no_entry =
                     || LogFileError::Parquet(format!("row {row}: a dictionary index out of range"));
-                let case_id: &str =
-                    match &mut case {
-                        CaseCol::Text(TextCol::Pages(c)) => match c.next()? {
-                            None => {
-                                return Err(LogFileError::Parquet(format!(
-                                    "row group {g}: columns have different numbers of rows"
-                                )));
-                            }
-                            Some(Cell::Null) => return Err(null(&options.case_column)),
-                            Some(Cell::Plain(b)) => std::str::from_utf8(b)
-                                .map_err(|_| bad_text(&options.case_column))?,
-                            Some(Cell::Index(ix)) => case_dictionary
-                                .get(c, ix)
-                                .map_err(|()| bad_text(&options.case_column))?
-                                .ok_or_else(no_entry)?,
-                        },
-                        CaseCol::Text(c) => match c.value(i)? {
-                            Text::Null => return Err(null(&options.case_column)),
-                            Text::Bytes(b) => std::str::from_utf8(b)
-                                .map_err(|_| bad_text(&options.case_column))?,
-                            Text::Entry(_) => return Err(no_entry()),
-                        },
-                        CaseCol::Int32(c) => {
-                            let v = *c.value(i).ok_or_else(|| null(&options.case_column))?;
-                            case_text.clear();
-                            case_text.push_str(&v.to_string());
-                            &case_text
+                let uneven = || {
+                    LogFileError::Parquet(format!(
+                        "row group {g}: columns have different numbers of rows"
+                    ))
+                };
+                let case_id: &str = match &mut case {
+                    CaseCol::Text(c) => match c.value(i)?.ok_or_else(uneven)? {
+                        Text::Null => return Err(null(&options.case_column)),
+                        Text::Bytes(b) => {
+                            std::str::from_utf8(b).map_err(|_| bad_text(&options.case_column))?
                         }
-                        CaseCol::Int64(c) => {
-                            let v = *c.value(i).ok_or_else(|| null(&options.case_column))?;
-                            case_text.clear();
-                            case_text.push_str(&v.to_string());
-                            &case_text
-                        }
-                    };
+                        Text::Entry(ix) => case_dictionary
+                            .get(c.pages().ok_or_else(no_entry)?, ix)
+                            .map_err(|()| bad_text(&options.case_column))?
+                            .ok_or_else(no_entry)?,
+                    },
+                    CaseCol::Int32(c) => {
+                        let v = *c.value(i).ok_or_else(|| null(&options.case_column))?;
+                        case_text.clear();
+                        case_text.push_str(&v.to_string());
+                        &case_text
+                    }
+                    CaseCol::Int64(c) => {
+                        let v = *c.value(i).ok_or_else(|| null(&options.case_column))?;
+                        case_text.clear();
+                        case_text.push_str(&v.to_string());
+                        &case_text
+                    }
+                };
                 if case_id.is_empty() {
                     return Err(LogFileError::ParquetValue {
                         row,
@@ -458,52 +506,17 @@ fn read_groups<R: ChunkReader + 'static>(
                         message: "is an empty case id".into(),
                     });
                 }
-                let activity = match act.value(i)? {
+                let activity = match act.value(i)?.ok_or_else(uneven)? {
                     Text::Null => return Err(null(&options.activity_column)),
-                    Text::Bytes(b) => {
-                        let name = std::str::from_utf8(b)
-                            .map_err(|_| bad_text(&options.activity_column))?;
-                        if keep.keeps(b) {
-                            Activity::Kept(builder.activity_code(name)?)
-                        } else {
-                            Activity::Dropped
-                        }
-                    }
+                    Text::Bytes(b) => Activity::of(b, &keep, builder)?,
                     Text::Entry(ix) => {
-                        let TextCol::Pages(column) = &act else {
-                            return Err(no_entry());
-                        };
-                        if activities.generation != Some(column.generation()) {
-                            activities.generation = Some(column.generation());
-                            activities.codes.clear();
-                        }
-                        let slot = ix as usize;
-                        if activities.codes.len() <= slot {
-                            activities.codes.resize(slot + 1, Activity::Unresolved);
-                        }
-                        let known = activities.codes.get(slot).copied();
-                        match known {
-                            Some(Activity::Unresolved) | None => {
-                                let b = column.dictionary(ix).ok_or_else(no_entry)?;
-                                let name = std::str::from_utf8(b)
-                                    .map_err(|_| bad_text(&options.activity_column))?;
-                                let resolved = if keep.keeps(b) {
-                                    Activity::Kept(builder.activity_code(name)?)
-                                } else {
-                                    Activity::Dropped
-                                };
-                                if let Some(s) = activities.codes.get_mut(slot) {
-                                    *s = resolved;
-                                }
-                                resolved
-                            }
-                            Some(known) => known,
-                        }
+                        let column = act.pages().ok_or_else(no_entry)?;
+                        activities.get(column, ix, &keep, builder, no_entry)?
                     }
                 };
-                let code = match activity {
+                let code = match activity.ok_or_else(|| bad_text(&options.activity_column))? {
                     Activity::Kept(code) => code,
-                    Activity::Dropped | Activity::Unresolved => {
+                    Activity::Dropped => {
                         builder.push_case(case_id)?;
                         match &mut ts {
                             TsCol::Int64(c, _) => c.skip(i),
