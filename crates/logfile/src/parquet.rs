@@ -306,6 +306,46 @@ impl CaseDictionary {
     }
 }
 
+/// The case column's dictionary entries whose case the builder has recorded (from the
+/// current dictionary): a row of such a case whose event is dropped adds nothing, so it is
+/// skipped before its case id is looked up or hashed. A funnel drops most rows, and in a
+/// dictionary-encoded chunk each case appears many times.
+#[derive(Default)]
+struct RecordedEntries {
+    generation: Option<u32>,
+    bits: Vec<u64>,
+}
+
+impl RecordedEntries {
+    #[inline]
+    fn contains(&self, generation: u32, index: u32) -> bool {
+        self.generation == Some(generation)
+            && self
+                .bits
+                .get(index as usize / 64)
+                .is_some_and(|w| (w >> (index % 64)) & 1 == 1)
+    }
+
+    /// Marks `entry` (a dictionary generation and index), if any, as recorded.
+    #[inline]
+    fn insert(&mut self, entry: Option<(u32, u32)>) {
+        let Some((generation, index)) = entry else {
+            return;
+        };
+        if self.generation != Some(generation) {
+            self.generation = Some(generation);
+            self.bits.clear();
+        }
+        let word = index as usize / 64;
+        if self.bits.len() <= word {
+            self.bits.resize(word + 1, 0);
+        }
+        if let Some(w) = self.bits.get_mut(word) {
+            *w |= 1 << (index % 64);
+        }
+    }
+}
+
 /// What an activity name becomes.
 #[derive(Clone, Copy)]
 enum Activity {
@@ -385,6 +425,19 @@ enum TsCol {
     Text(Col<ByteArrayType>),
 }
 
+impl TsCol {
+    /// Steps over row `i` of the batch.
+    #[inline]
+    fn skip(&mut self, i: usize) {
+        match self {
+            TsCol::Int64(c, _) => c.skip(i),
+            TsCol::Int96(c) => c.skip(i),
+            TsCol::Date(c) => c.skip(i),
+            TsCol::Text(c) => c.skip(i),
+        }
+    }
+}
+
 /// Milliseconds of an INT96 timestamp (nanoseconds of the day in the first
 /// two words, Julian day in the third).
 fn int96_ms(words: &[u32]) -> Option<i64> {
@@ -411,6 +464,8 @@ fn read_groups<R: ChunkReader + 'static>(
     let mut row = first_row;
     let mut case_text = String::new();
     let keep = KeepSet::new(options.keep_activities.as_deref());
+    // Only a filtered read drops rows, so only it needs `RecordedEntries`.
+    let filtering = options.keep_activities.is_some();
     for g in groups {
         let rg = reader.get_row_group(g).map_err(perr)?;
         let column = |i: usize| -> Result<(ColumnReader, i16), LogFileError> {
@@ -433,6 +488,7 @@ fn read_groups<R: ChunkReader + 'static>(
             TsKind::Text => TsCol::Text(typed!(column(ti)?, ByteArrayColumnReader)?),
         };
         let mut case_dictionary = CaseDictionary::default();
+        let mut recorded = RecordedEntries::default();
         let mut activities = ActivityDictionary::default();
         loop {
             // The timestamp column is always typed, so it sets the batch.
@@ -475,16 +531,39 @@ fn read_groups<R: ChunkReader + 'static>(
                         "row group {g}: columns have different numbers of rows"
                     ))
                 };
+                let activity = match act.value(i)?.ok_or_else(uneven)? {
+                    Text::Null => return Err(null(&options.activity_column)),
+                    Text::Bytes(b) => Activity::of(b, &keep, builder)?,
+                    Text::Entry(ix) => {
+                        let column = act.pages().ok_or_else(no_entry)?;
+                        activities.get(column, ix, &keep, builder, no_entry)?
+                    }
+                }
+                .ok_or_else(|| bad_text(&options.activity_column))?;
+                let dropped = matches!(activity, Activity::Dropped);
+                // The case's dictionary entry, to mark it recorded once it is.
+                let mut entry = None;
                 let case_id: &str = match &mut case {
                     CaseCol::Text(c) => match c.value(i)?.ok_or_else(uneven)? {
                         Text::Null => return Err(null(&options.case_column)),
                         Text::Bytes(b) => {
                             std::str::from_utf8(b).map_err(|_| bad_text(&options.case_column))?
                         }
-                        Text::Entry(ix) => case_dictionary
-                            .get(c.pages().ok_or_else(no_entry)?, ix)
-                            .map_err(|()| bad_text(&options.case_column))?
-                            .ok_or_else(no_entry)?,
+                        Text::Entry(ix) => {
+                            let column = c.pages().ok_or_else(no_entry)?;
+                            let generation = column.generation();
+                            if dropped && recorded.contains(generation, ix) {
+                                ts.skip(i);
+                                continue;
+                            }
+                            if filtering {
+                                entry = Some((generation, ix));
+                            }
+                            case_dictionary
+                                .get(column, ix)
+                                .map_err(|()| bad_text(&options.case_column))?
+                                .ok_or_else(no_entry)?
+                        }
                     },
                     CaseCol::Int32(c) => {
                         let v = *c.value(i).ok_or_else(|| null(&options.case_column))?;
@@ -506,24 +585,12 @@ fn read_groups<R: ChunkReader + 'static>(
                         message: "is an empty case id".into(),
                     });
                 }
-                let activity = match act.value(i)?.ok_or_else(uneven)? {
-                    Text::Null => return Err(null(&options.activity_column)),
-                    Text::Bytes(b) => Activity::of(b, &keep, builder)?,
-                    Text::Entry(ix) => {
-                        let column = act.pages().ok_or_else(no_entry)?;
-                        activities.get(column, ix, &keep, builder, no_entry)?
-                    }
-                };
-                let code = match activity.ok_or_else(|| bad_text(&options.activity_column))? {
+                let code = match activity {
                     Activity::Kept(code) => code,
                     Activity::Dropped => {
                         builder.push_case(case_id)?;
-                        match &mut ts {
-                            TsCol::Int64(c, _) => c.skip(i),
-                            TsCol::Int96(c) => c.skip(i),
-                            TsCol::Date(c) => c.skip(i),
-                            TsCol::Text(c) => c.skip(i),
-                        }
+                        recorded.insert(entry);
+                        ts.skip(i);
                         continue;
                     }
                 };
@@ -561,6 +628,7 @@ fn read_groups<R: ChunkReader + 'static>(
                     }
                     .ok_or_else(|| null(tcol))?;
                 builder.push_code(case_id, code, t)?;
+                recorded.insert(entry);
             }
         }
         let size = rg.metadata().compressed_size();
