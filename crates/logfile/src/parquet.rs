@@ -271,13 +271,18 @@ impl TextCol {
     }
 }
 
-/// The case ids of a column's current dictionary, checked as UTF-8 once per dictionary.
+/// The case ids of a column's current dictionary, checked as UTF-8 once per dictionary, and
+/// which of them the builder has recorded: a row of a recorded case whose event is dropped
+/// adds nothing, so a filtered read skips it before its case id is looked up or hashed. A
+/// funnel drops most rows, and in a dictionary-encoded chunk each case appears many times.
 #[derive(Default)]
 struct CaseDictionary {
     generation: Option<u32>,
     text: String,
     /// Each entry's range in `text`; `None` for an entry that is not UTF-8.
     ranges: Vec<Option<std::ops::Range<usize>>>,
+    /// One bit per entry: its case was recorded.
+    recorded: Vec<u64>,
 }
 
 impl CaseDictionary {
@@ -288,6 +293,7 @@ impl CaseDictionary {
             self.generation = Some(column.generation());
             self.text.clear();
             self.ranges.clear();
+            self.recorded.clear();
             let mut i = 0;
             while let Some(entry) = column.dictionary(i) {
                 self.ranges.push(std::str::from_utf8(entry).ok().map(|t| {
@@ -304,43 +310,29 @@ impl CaseDictionary {
             Some(Some(r)) => Ok(self.text.get(r.clone())),
         }
     }
-}
 
-/// The case column's dictionary entries whose case the builder has recorded (from the
-/// current dictionary): a row of such a case whose event is dropped adds nothing, so it is
-/// skipped before its case id is looked up or hashed. A funnel drops most rows, and in a
-/// dictionary-encoded chunk each case appears many times.
-#[derive(Default)]
-struct RecordedEntries {
-    generation: Option<u32>,
-    bits: Vec<u64>,
-}
-
-impl RecordedEntries {
+    /// Whether the case of entry `index` of `column`'s dictionary was recorded.
     #[inline]
-    fn contains(&self, generation: u32, index: u32) -> bool {
-        self.generation == Some(generation)
+    fn is_recorded(&self, column: &PageColumn, index: u32) -> bool {
+        self.generation == Some(column.generation())
             && self
-                .bits
+                .recorded
                 .get(index as usize / 64)
                 .is_some_and(|w| (w >> (index % 64)) & 1 == 1)
     }
 
-    /// Marks `entry` (a dictionary generation and index), if any, as recorded.
+    /// Marks the case of entry `index` (if any) of the dictionary [`CaseDictionary::get`] last
+    /// read as recorded.
     #[inline]
-    fn insert(&mut self, entry: Option<(u32, u32)>) {
-        let Some((generation, index)) = entry else {
+    fn record(&mut self, index: Option<u32>) {
+        let Some(index) = index else {
             return;
         };
-        if self.generation != Some(generation) {
-            self.generation = Some(generation);
-            self.bits.clear();
-        }
         let word = index as usize / 64;
-        if self.bits.len() <= word {
-            self.bits.resize(word + 1, 0);
+        if self.recorded.len() <= word {
+            self.recorded.resize(word + 1, 0);
         }
-        if let Some(w) = self.bits.get_mut(word) {
+        if let Some(w) = self.recorded.get_mut(word) {
             *w |= 1 << (index % 64);
         }
     }
@@ -464,7 +456,7 @@ fn read_groups<R: ChunkReader + 'static>(
     let mut row = first_row;
     let mut case_text = String::new();
     let keep = KeepSet::new(options.keep_activities.as_deref());
-    // Only a filtered read drops rows, so only it needs `RecordedEntries`.
+    // Only a filtered read drops rows, so only it marks recorded dictionary cases.
     let filtering = options.keep_activities.is_some();
     for g in groups {
         let rg = reader.get_row_group(g).map_err(perr)?;
@@ -488,7 +480,6 @@ fn read_groups<R: ChunkReader + 'static>(
             TsKind::Text => TsCol::Text(typed!(column(ti)?, ByteArrayColumnReader)?),
         };
         let mut case_dictionary = CaseDictionary::default();
-        let mut recorded = RecordedEntries::default();
         let mut activities = ActivityDictionary::default();
         loop {
             // The timestamp column is always typed, so it sets the batch.
@@ -551,13 +542,12 @@ fn read_groups<R: ChunkReader + 'static>(
                         }
                         Text::Entry(ix) => {
                             let column = c.pages().ok_or_else(no_entry)?;
-                            let generation = column.generation();
-                            if dropped && recorded.contains(generation, ix) {
+                            if dropped && case_dictionary.is_recorded(column, ix) {
                                 ts.skip(i);
                                 continue;
                             }
                             if filtering {
-                                entry = Some((generation, ix));
+                                entry = Some(ix);
                             }
                             case_dictionary
                                 .get(column, ix)
@@ -589,7 +579,7 @@ fn read_groups<R: ChunkReader + 'static>(
                     Activity::Kept(code) => code,
                     Activity::Dropped => {
                         builder.push_case(case_id)?;
-                        recorded.insert(entry);
+                        case_dictionary.record(entry);
                         ts.skip(i);
                         continue;
                     }
@@ -628,7 +618,7 @@ fn read_groups<R: ChunkReader + 'static>(
                     }
                     .ok_or_else(|| null(tcol))?;
                 builder.push_code(case_id, code, t)?;
-                recorded.insert(entry);
+                case_dictionary.record(entry);
             }
         }
         let size = rg.metadata().compressed_size();
