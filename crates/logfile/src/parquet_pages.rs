@@ -62,6 +62,12 @@ pub(crate) struct PageColumn {
     next_value: usize,
 }
 
+/// The little-endian `u32` length prefix at `pos`, if the buffer holds all four bytes.
+fn length_at(buf: &[u8], pos: usize) -> Option<usize> {
+    let bytes = buf.get(pos..pos.checked_add(4)?)?;
+    Some(u32::from_le_bytes(bytes.try_into().ok()?) as usize)
+}
+
 /// Splits a run of PLAIN byte arrays (`u32` little-endian length, then the bytes) into ranges.
 fn plain_ranges(buf: &[u8], count: usize, out: &mut Vec<Range<usize>>) -> Result<(), LogFileError> {
     out.clear();
@@ -73,11 +79,7 @@ fn plain_ranges(buf: &[u8], count: usize, out: &mut Vec<Range<usize>>) -> Result
     out.reserve(count);
     let mut pos = 0;
     for _ in 0..count {
-        let len = buf
-            .get(pos..pos + 4)
-            .and_then(|b| b.try_into().ok())
-            .map(u32::from_le_bytes)
-            .ok_or_else(|| corrupt("a value's length is cut off"))? as usize;
+        let len = length_at(buf, pos).ok_or_else(|| corrupt("a value's length is cut off"))?;
         let start = pos + 4;
         let end = start
             .checked_add(len)
@@ -282,12 +284,8 @@ impl PageColumn {
                         if def_level_encoding != Encoding::RLE {
                             return Err(unsupported(format!("{def_level_encoding} levels")));
                         }
-                        let len = rest
-                            .get(..4)
-                            .and_then(|b| b.try_into().ok())
-                            .map(u32::from_le_bytes)
-                            .ok_or_else(|| corrupt("definition levels cut off"))?
-                            as usize;
+                        let len = length_at(&rest, 0)
+                            .ok_or_else(|| corrupt("definition levels cut off"))?;
                         let levels = rest
                             .get(4..4 + len)
                             .map(|_| rest.slice(4..4 + len))
