@@ -410,6 +410,17 @@ enum CaseCol {
     Int64(Col<Int64Type>),
 }
 
+impl CaseCol {
+    /// Decodes the next `n` rows (see [`TextCol::fill`]).
+    fn fill(&mut self, n: usize) -> Result<usize, LogFileError> {
+        match self {
+            CaseCol::Text(c) => c.fill(n),
+            CaseCol::Int32(c) => c.fill(n),
+            CaseCol::Int64(c) => c.fill(n),
+        }
+    }
+}
+
 enum TsCol {
     Int64(Col<Int64Type>, i64),
     Int96(Col<Int96Type>),
@@ -418,6 +429,16 @@ enum TsCol {
 }
 
 impl TsCol {
+    /// Decodes the next `n` rows.
+    fn fill(&mut self, n: usize) -> Result<usize, LogFileError> {
+        match self {
+            TsCol::Int64(c, _) => c.fill(n),
+            TsCol::Int96(c) => c.fill(n),
+            TsCol::Date(c) => c.fill(n),
+            TsCol::Text(c) => c.fill(n),
+        }
+    }
+
     /// Steps over row `i` of the batch.
     #[inline]
     fn skip(&mut self, i: usize) {
@@ -483,20 +504,11 @@ fn read_groups<R: ChunkReader + 'static>(
         let mut activities = ActivityDictionary::default();
         loop {
             // The timestamp column is always typed, so it sets the batch.
-            let n = match &mut ts {
-                TsCol::Int64(c, _) => c.fill(BATCH)?,
-                TsCol::Int96(c) => c.fill(BATCH)?,
-                TsCol::Date(c) => c.fill(BATCH)?,
-                TsCol::Text(c) => c.fill(BATCH)?,
-            };
+            let n = ts.fill(BATCH)?;
             if n == 0 {
                 break;
             }
-            let n_case = match &mut case {
-                CaseCol::Text(c) => c.fill(n)?,
-                CaseCol::Int32(c) => c.fill(n)?,
-                CaseCol::Int64(c) => c.fill(n)?,
-            };
+            let n_case = case.fill(n)?;
             let n_act = act.fill(n)?;
             if n_act != n || n_case != n {
                 return Err(LogFileError::Parquet(format!(
