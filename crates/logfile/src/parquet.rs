@@ -223,6 +223,8 @@ enum TextCol {
 /// One row of a [`TextCol`].
 enum Text<'a> {
     Null,
+    /// Known to be UTF-8.
+    Str(&'a str),
     Bytes(&'a [u8]),
     /// An index into the column's current dictionary.
     Entry(u32),
@@ -256,6 +258,7 @@ impl TextCol {
             TextCol::Typed(c) => Some(c.value(i).map_or(Text::Null, |v| Text::Bytes(v.data()))),
             TextCol::Pages(p) => p.next()?.map(|cell| match cell {
                 Cell::Null => Text::Null,
+                Cell::Text(t) => Text::Str(t),
                 Cell::Plain(b) => Text::Bytes(b),
                 Cell::Index(i) => Text::Entry(i),
             }),
@@ -357,11 +360,20 @@ impl Activity {
         let Ok(text) = std::str::from_utf8(name) else {
             return Ok(None);
         };
-        Ok(Some(if keep.keeps(name) {
-            Activity::Kept(builder.activity_code(text)?)
+        Self::of_text(text, keep, builder).map(Some)
+    }
+
+    /// Looks `name` up.
+    fn of_text(
+        name: &str,
+        keep: &KeepSet,
+        builder: &mut RadixBuilder,
+    ) -> Result<Self, LogFileError> {
+        Ok(if keep.keeps(name.as_bytes()) {
+            Activity::Kept(builder.activity_code(name)?)
         } else {
             Activity::Dropped
-        }))
+        })
     }
 }
 
@@ -536,6 +548,7 @@ fn read_groups<R: ChunkReader + 'static>(
                 };
                 let activity = match act.value(i)?.ok_or_else(uneven)? {
                     Text::Null => return Err(null(&options.activity_column)),
+                    Text::Str(t) => Some(Activity::of_text(t, &keep, builder)?),
                     Text::Bytes(b) => Activity::of(b, &keep, builder)?,
                     Text::Entry(ix) => {
                         let column = act.pages().ok_or_else(no_entry)?;
@@ -549,6 +562,7 @@ fn read_groups<R: ChunkReader + 'static>(
                 let case_id: &str = match &mut case {
                     CaseCol::Text(c) => match c.value(i)?.ok_or_else(uneven)? {
                         Text::Null => return Err(null(&options.case_column)),
+                        Text::Str(t) => t,
                         Text::Bytes(b) => {
                             std::str::from_utf8(b).map_err(|_| bad_text(&options.case_column))?
                         }

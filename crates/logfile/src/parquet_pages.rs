@@ -35,14 +35,21 @@ pub(crate) enum Cell<'a> {
     Null,
     /// An index into the current dictionary ([`PageColumn::dictionary`]).
     Index(u32),
-    /// A value of a plain page.
+    /// A value of a plain page whose text as a whole is UTF-8, and which starts and ends on
+    /// its character boundaries: so the value is UTF-8 too.
+    Text(&'a str),
+    /// A value of a plain page not known to be UTF-8.
     Plain(&'a [u8]),
 }
 
 /// The values of the current data page.
 enum Values {
     Indices(Vec<u32>),
-    /// The page and each value's range in it.
+    /// A page that is UTF-8 as a whole (length prefixes included; true of every page whose
+    /// values are UTF-8 and shorter than 128 bytes), checked in one vectorised pass instead
+    /// of once per value, and each value's range in it.
+    Text(String, Vec<Range<usize>>),
+    /// Any other page and each value's range in it.
     Plain(Bytes, Vec<Range<usize>>),
 }
 
@@ -236,6 +243,11 @@ impl PageColumn {
         self.next_value += 1;
         let cell = match &self.values {
             Values::Indices(ix) => ix.get(v).map(|&i| Cell::Index(i)),
+            Values::Text(text, ranges) => ranges.get(v).and_then(|r| match text.get(r.clone()) {
+                Some(value) => Some(Cell::Text(value)),
+                // Not on character boundaries: the value alone is not UTF-8.
+                None => text.as_bytes().get(r.clone()).map(Cell::Plain),
+            }),
             Values::Plain(buf, ranges) => ranges
                 .get(v)
                 .and_then(|r| buf.get(r.clone()))
@@ -343,7 +355,10 @@ impl PageColumn {
             Encoding::PLAIN => {
                 let mut ranges = Vec::new();
                 plain_ranges(&buf, count, &mut ranges)?;
-                Values::Plain(buf, ranges)
+                match std::str::from_utf8(&buf) {
+                    Ok(text) => Values::Text(text.to_owned(), ranges),
+                    Err(_) => Values::Plain(buf, ranges),
+                }
             }
             Encoding::PLAIN_DICTIONARY | Encoding::RLE_DICTIONARY => {
                 let width = *buf.first().ok_or_else(|| corrupt("no index bit width"))?;

@@ -80,9 +80,9 @@ fn write_parquet(
 /// [`write_parquet`] with writer properties, the repetition of the string columns
 /// (`REQUIRED` or `OPTIONAL`) and optionally one row whose case id is null.
 #[allow(clippy::too_many_arguments)]
-fn write_with(
+fn write_with<C: AsRef<[u8]>>(
     path: &std::path::Path,
-    evs: &[(String, String, i64)],
+    evs: &[(C, String, i64)],
     group: usize,
     ts_schema: &str,
     ts_value: fn(i64) -> i64,
@@ -108,7 +108,7 @@ fn write_with(
             .iter()
             .enumerate()
             .filter(|(i, _)| Some(*i) != null_at)
-            .map(|(_, e)| e.0.as_str().into())
+            .map(|(_, e)| e.0.as_ref().to_vec().into())
             .collect();
         let acts: Vec<ByteArray> = chunk.iter().map(|e| e.1.as_str().into()).collect();
         let act_defs = vec![1i16; chunk.len()];
@@ -376,4 +376,55 @@ fn nulls_and_integer_case_ids() {
         "{e}"
     );
     assert_eq!(e.to_string(), "row 2: `activity` is null");
+}
+
+#[test]
+fn a_case_id_that_is_not_utf8_is_named_even_when_its_page_as_a_whole_is() {
+    // Plain pages are checked as UTF-8 whole. Here the page is valid UTF-8 although the
+    // second case id alone is not: its lone 0xC3 and the next value's length prefix (169 =
+    // 0xA9) together spell "é".
+    let long_id = "x".repeat(169);
+    let evs: Vec<(Vec<u8>, String, i64)> = [b"C1".to_vec(), vec![0xC3], long_id.into_bytes()]
+        .into_iter()
+        .map(|case| (case, "visit".to_owned(), 1_709_251_200_000))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("log.parquet");
+    let plain = || {
+        WriterProperties::builder()
+            .set_dictionary_enabled(false)
+            .build()
+    };
+    let ts_schema = "REQUIRED INT64 timestamp (TIMESTAMP(MILLIS,true));";
+    write_with(&p, &evs, 10, ts_schema, |ms| ms, plain(), "REQUIRED", None);
+    for keep in [None, Some(vec!["other".to_owned()])] {
+        let options = ReadOptions {
+            keep_activities: keep,
+            ..opts(1)
+        };
+        let e = read_path(&p, &options, None).unwrap_err();
+        assert!(
+            matches!(&e, LogFileError::ParquetValue { row: 2, column, .. } if column == "case_id"),
+            "{e}"
+        );
+        assert_eq!(e.to_string(), "row 2: `case_id` is not valid UTF-8");
+    }
+
+    // Values of 128 bytes or more make a page that is not UTF-8 as a whole (their length
+    // prefixes are not); such pages are checked value by value and read the same.
+    let evs: Vec<(String, String, i64)> = (0..300)
+        .map(|i| {
+            let case = if i % 3 == 0 {
+                "가".repeat(50 + i % 7)
+            } else {
+                format!("C{}", i % 11)
+            };
+            (case, "방문".to_owned(), 1_709_251_200_000 + i as i64 * 1000)
+        })
+        .collect();
+    write_with(&p, &evs, 100, ts_schema, |ms| ms, plain(), "REQUIRED", None);
+    let from_csv = read(csv_of(&evs).as_bytes(), 0, &ReadOptions::default(), None).unwrap();
+    let log = read_path(&p, &opts(1), None).unwrap();
+    assert_eq!(canon(&log), canon(&from_csv));
+    assert_eq!(log.case_count(), 18);
 }
