@@ -220,16 +220,6 @@ enum TextCol {
     Pages(PageColumn),
 }
 
-/// One row of a [`TextCol`].
-enum Text<'a> {
-    Null,
-    /// Known to be UTF-8.
-    Str(&'a str),
-    Bytes(&'a [u8]),
-    /// An index into the column's current dictionary.
-    Entry(u32),
-}
-
 impl TextCol {
     fn open(rg: &dyn RowGroupReader, i: usize, max_def: i16) -> Result<Self, LogFileError> {
         if PageColumn::supports(rg.metadata().column(i)) {
@@ -253,19 +243,16 @@ impl TextCol {
 
     /// Row `i` of the batch (rows in order); `None` when a page column ends early.
     #[inline]
-    fn value(&mut self, i: usize) -> Result<Option<Text<'_>>, LogFileError> {
-        Ok(match self {
-            TextCol::Typed(c) => Some(c.value(i).map_or(Text::Null, |v| Text::Bytes(v.data()))),
-            TextCol::Pages(p) => p.next()?.map(|cell| match cell {
-                Cell::Null => Text::Null,
-                Cell::Text(t) => Text::Str(t),
-                Cell::Plain(b) => Text::Bytes(b),
-                Cell::Index(i) => Text::Entry(i),
-            }),
-        })
+    fn value(&mut self, i: usize) -> Result<Option<Cell<'_>>, LogFileError> {
+        match self {
+            TextCol::Typed(c) => Ok(Some(
+                c.value(i).map_or(Cell::Null, |v| Cell::Plain(v.data())),
+            )),
+            TextCol::Pages(p) => p.next(),
+        }
     }
 
-    /// The page column behind a [`Text::Entry`] (typed columns have no dictionary entries).
+    /// The page column behind a [`Cell::Index`] (typed columns have no dictionary entries).
     fn pages(&self) -> Option<&PageColumn> {
         match self {
             TextCol::Pages(p) => Some(p),
@@ -547,10 +534,10 @@ fn read_groups<R: ChunkReader + 'static>(
                     ))
                 };
                 let activity = match act.value(i)?.ok_or_else(uneven)? {
-                    Text::Null => return Err(null(&options.activity_column)),
-                    Text::Str(t) => Some(Activity::of_text(t, &keep, builder)?),
-                    Text::Bytes(b) => Activity::of(b, &keep, builder)?,
-                    Text::Entry(ix) => {
+                    Cell::Null => return Err(null(&options.activity_column)),
+                    Cell::Text(t) => Some(Activity::of_text(t, &keep, builder)?),
+                    Cell::Plain(b) => Activity::of(b, &keep, builder)?,
+                    Cell::Index(ix) => {
                         let column = act.pages().ok_or_else(no_entry)?;
                         activities.get(column, ix, &keep, builder, no_entry)?
                     }
@@ -561,12 +548,12 @@ fn read_groups<R: ChunkReader + 'static>(
                 let mut entry = None;
                 let case_id: &str = match &mut case {
                     CaseCol::Text(c) => match c.value(i)?.ok_or_else(uneven)? {
-                        Text::Null => return Err(null(&options.case_column)),
-                        Text::Str(t) => t,
-                        Text::Bytes(b) => {
+                        Cell::Null => return Err(null(&options.case_column)),
+                        Cell::Text(t) => t,
+                        Cell::Plain(b) => {
                             std::str::from_utf8(b).map_err(|_| bad_text(&options.case_column))?
                         }
-                        Text::Entry(ix) => {
+                        Cell::Index(ix) => {
                             let column = c.pages().ok_or_else(no_entry)?;
                             if dropped && case_dictionary.is_recorded(column, ix) {
                                 ts.skip(i);

@@ -62,6 +62,7 @@ pub(crate) struct PageColumn {
     /// Bumped for every dictionary page, so callers know when to drop what they derived.
     generation: u32,
     /// Whether each row of the current page has a value (empty when the column is required).
+    /// Empty when every row has one (a required column, or a page without nulls).
     present: Vec<bool>,
     values: Values,
     rows: usize,
@@ -236,7 +237,7 @@ impl PageColumn {
         }
         let row = self.next_row;
         self.next_row += 1;
-        if self.max_def > 0 && !self.present.get(row).copied().unwrap_or(false) {
+        if !self.present.is_empty() && !self.present.get(row).copied().unwrap_or(false) {
             return Ok(Some(Cell::Null));
         }
         let v = self.next_value;
@@ -336,7 +337,10 @@ impl PageColumn {
     fn set_levels(&mut self, levels: Bytes, rows: usize) -> Result<(), LogFileError> {
         let levels = hybrid(&levels, level_bits(self.max_def), rows)?;
         let max = u32::from(self.max_def.unsigned_abs());
-        self.present = levels.into_iter().map(|l| l == max).collect();
+        self.present.clear();
+        if levels.iter().any(|&l| l != max) {
+            self.present.extend(levels.iter().map(|&l| l == max));
+        }
         Ok(())
     }
 
@@ -346,10 +350,10 @@ impl PageColumn {
         encoding: Encoding,
         rows: usize,
     ) -> Result<(), LogFileError> {
-        let count = if self.max_def > 0 {
-            self.present.iter().filter(|&&p| p).count()
-        } else {
+        let count = if self.present.is_empty() {
             rows
+        } else {
+            self.present.iter().filter(|&&p| p).count()
         };
         self.values = match encoding {
             Encoding::PLAIN => {
