@@ -64,8 +64,13 @@ impl Partition {
         head[..4].copy_from_slice(&act.to_le_bytes());
         head[4..8].copy_from_slice(&len.to_le_bytes());
         head[8..].copy_from_slice(&ts.to_le_bytes());
-        let head_len = if act == NO_EVENT { HEADER } else { HEADER + 8 };
-        self.records.extend_from_slice(&head[..head_len]);
+        // Two constant-length copies rather than one of a computed length, which would be
+        // a call to `memcpy` per record.
+        if act == NO_EVENT {
+            self.records.extend_from_slice(&head[..HEADER]);
+        } else {
+            self.records.extend_from_slice(&head);
+        }
         self.records.extend_from_slice(key.as_bytes());
         self.entries += 1;
         if act != NO_EVENT {
