@@ -61,8 +61,8 @@ pub(crate) struct PageColumn {
     dictionary: (Bytes, Vec<Range<usize>>),
     /// Bumped for every dictionary page, so callers know when to drop what they derived.
     generation: u32,
-    /// Whether each row of the current page has a value (empty when the column is required).
-    /// Empty when every row has one (a required column, or a page without nulls).
+    /// Whether each row of the current page has a value; empty when every row has one (a
+    /// required column, or a page without nulls).
     present: Vec<bool>,
     values: Values,
     rows: usize,
