@@ -311,16 +311,20 @@ pub(crate) fn read_csv_file(
     let bits =
         cxmap_analytics::RadixBuilder::bits_for(usize::try_from(size / 40).unwrap_or(usize::MAX));
     let read_bytes = AtomicU64::new(header_end);
+    let readers = crate::io::Readers::new();
     let results: Vec<Result<crate::fastcsv::Chunk, ChunkError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = points
             .windows(2)
             .map(|w| {
                 let (s, e) = (w[0], w[1]);
-                let (cols, read_bytes) = (&cols, &read_bytes);
-                scope.spawn(move || parse_range(path, s, e, options, cols, bits, read_bytes))
+                let (cols, read_bytes, readers) = (&cols, &read_bytes, &readers);
+                scope.spawn(move || {
+                    let _done = readers.start();
+                    parse_range(path, s, e, options, cols, bits, read_bytes)
+                })
             })
             .collect();
-        crate::io::wait_reporting(&handles, &read_bytes, &mut progress);
+        readers.wait_reporting(handles.len(), &read_bytes, &mut progress);
         handles
             .into_iter()
             .map(|h| h.join().unwrap_or(Err(ChunkError::Fallback)))

@@ -105,17 +105,55 @@ impl<R: Read> Read for LineLimit<R> {
     }
 }
 
-/// Waits for parallel readers to finish, reporting the bytes they have read so far every 50 ms.
-pub(crate) fn wait_reporting<T>(
-    readers: &[std::thread::ScopedJoinHandle<'_, T>],
-    read_bytes: &std::sync::atomic::AtomicU64,
-    progress: &mut Option<&mut dyn FnMut(u64)>,
-) {
-    while readers.iter().any(|h| !h.is_finished()) {
-        if let Some(cb) = progress.as_mut() {
-            cb(read_bytes.load(std::sync::atomic::Ordering::Relaxed));
+/// Parallel readers and the thread waiting for them. Each reader holds a [`Done`] guard while
+/// it works; dropping it (also by a panic) counts the reader finished and wakes the waiting
+/// thread, which would otherwise sleep out the rest of its 50 ms progress interval after the
+/// last reader ended.
+pub(crate) struct Readers {
+    finished: std::sync::atomic::AtomicUsize,
+    waiter: std::thread::Thread,
+}
+
+/// See [`Readers`].
+pub(crate) struct Done<'a>(&'a Readers);
+
+impl Drop for Done<'_> {
+    fn drop(&mut self) {
+        self.0
+            .finished
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
+        self.0.waiter.unpark();
+    }
+}
+
+impl Readers {
+    /// Readers that the current thread will wait for.
+    pub(crate) fn new() -> Self {
+        Readers {
+            finished: std::sync::atomic::AtomicUsize::new(0),
+            waiter: std::thread::current(),
         }
-        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    /// Taken by a reader when it starts.
+    pub(crate) fn start(&self) -> Done<'_> {
+        Done(self)
+    }
+
+    /// Waits until `count` readers have finished, reporting the bytes they have read so far
+    /// every 50 ms.
+    pub(crate) fn wait_reporting(
+        &self,
+        count: usize,
+        read_bytes: &std::sync::atomic::AtomicU64,
+        progress: &mut Option<&mut dyn FnMut(u64)>,
+    ) {
+        while self.finished.load(std::sync::atomic::Ordering::Acquire) < count {
+            if let Some(cb) = progress.as_mut() {
+                cb(read_bytes.load(std::sync::atomic::Ordering::Relaxed));
+            }
+            std::thread::park_timeout(std::time::Duration::from_millis(50));
+        }
     }
 }
 
@@ -139,6 +177,32 @@ mod tests {
             .and_then(|e| e.downcast_ref::<LineTooLong>())
             .unwrap();
         assert_eq!(inner.line, 2);
+    }
+
+    #[test]
+    fn waiting_ends_when_every_reader_has_finished_even_by_a_panic() {
+        let readers = Readers::new();
+        let read_bytes = std::sync::atomic::AtomicU64::new(7);
+        let mut seen = Vec::new();
+        std::thread::scope(|scope| {
+            let ok = scope.spawn(|| {
+                let _done = readers.start();
+                1
+            });
+            let failed = scope.spawn(|| {
+                let _done = readers.start();
+                panic!("a reader fails");
+            });
+            let mut cb = |n: u64| seen.push(n);
+            readers.wait_reporting(2, &read_bytes, &mut Some(&mut cb));
+            assert_eq!(
+                readers.finished.load(std::sync::atomic::Ordering::Acquire),
+                2
+            );
+            assert_eq!(ok.join().unwrap(), 1);
+            assert!(failed.join().is_err());
+        });
+        assert!(seen.iter().all(|&n| n == 7), "{seen:?}");
     }
 
     #[test]
