@@ -317,14 +317,13 @@ pub(crate) fn read_csv_file(
             .windows(2)
             .map(|w| {
                 let (s, e) = (w[0], w[1]);
-                let (cols, read_bytes, readers) = (&cols, &read_bytes, &readers);
-                scope.spawn(move || {
-                    let _done = readers.start();
+                let (cols, read_bytes) = (&cols, &read_bytes);
+                readers.spawn(scope, move || {
                     parse_range(path, s, e, options, cols, bits, read_bytes)
                 })
             })
             .collect();
-        readers.wait_reporting(handles.len(), &read_bytes, &mut progress);
+        readers.wait_reporting(&read_bytes, &mut progress);
         handles
             .into_iter()
             .map(|h| h.join().unwrap_or(Err(ChunkError::Fallback)))

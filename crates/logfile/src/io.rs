@@ -105,17 +105,18 @@ impl<R: Read> Read for LineLimit<R> {
     }
 }
 
-/// Parallel readers and the thread waiting for them. Each reader holds a [`Done`] guard while
-/// it works; dropping it (also by a panic) counts the reader finished and wakes the waiting
-/// thread, which would otherwise sleep out the rest of its 50 ms progress interval after the
-/// last reader ended.
+/// Parallel readers and the thread waiting for them. Each reader spawned through
+/// [`Readers::spawn`] holds a [`Done`] guard while it works; dropping it (also by a panic)
+/// counts the reader finished and wakes the waiting thread, which would otherwise sleep out
+/// the rest of its 50 ms progress interval after the last reader ended.
 pub(crate) struct Readers {
+    spawned: std::sync::atomic::AtomicUsize,
     finished: std::sync::atomic::AtomicUsize,
     waiter: std::thread::Thread,
 }
 
 /// See [`Readers`].
-pub(crate) struct Done<'a>(&'a Readers);
+struct Done<'a>(&'a Readers);
 
 impl Drop for Done<'_> {
     fn drop(&mut self) {
@@ -130,25 +131,35 @@ impl Readers {
     /// Readers that the current thread will wait for.
     pub(crate) fn new() -> Self {
         Readers {
+            spawned: std::sync::atomic::AtomicUsize::new(0),
             finished: std::sync::atomic::AtomicUsize::new(0),
             waiter: std::thread::current(),
         }
     }
 
-    /// Taken by a reader when it starts.
-    pub(crate) fn start(&self) -> Done<'_> {
-        Done(self)
+    /// Runs `work` as one of these readers on a thread of `scope`.
+    pub(crate) fn spawn<'scope, 'env, T: Send + 'scope>(
+        &'scope self,
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        work: impl FnOnce() -> T + Send + 'scope,
+    ) -> std::thread::ScopedJoinHandle<'scope, T> {
+        self.spawned
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        scope.spawn(move || {
+            let _done = Done(self);
+            work()
+        })
     }
 
-    /// Waits until `count` readers have finished, reporting the bytes they have read so far
-    /// every 50 ms.
+    /// Waits until every reader spawned so far has finished, reporting the bytes they have
+    /// read so far every 50 ms.
     pub(crate) fn wait_reporting(
         &self,
-        count: usize,
         read_bytes: &std::sync::atomic::AtomicU64,
         progress: &mut Option<&mut dyn FnMut(u64)>,
     ) {
-        while self.finished.load(std::sync::atomic::Ordering::Acquire) < count {
+        let spawned = self.spawned.load(std::sync::atomic::Ordering::Relaxed);
+        while self.finished.load(std::sync::atomic::Ordering::Acquire) < spawned {
             if let Some(cb) = progress.as_mut() {
                 cb(read_bytes.load(std::sync::atomic::Ordering::Relaxed));
             }
@@ -185,16 +196,10 @@ mod tests {
         let read_bytes = std::sync::atomic::AtomicU64::new(7);
         let mut seen = Vec::new();
         std::thread::scope(|scope| {
-            let ok = scope.spawn(|| {
-                let _done = readers.start();
-                1
-            });
-            let failed = scope.spawn(|| {
-                let _done = readers.start();
-                panic!("a reader fails");
-            });
+            let ok = readers.spawn(scope, || 1);
+            let failed = readers.spawn(scope, || panic!("a reader fails"));
             let mut cb = |n: u64| seen.push(n);
-            readers.wait_reporting(2, &read_bytes, &mut Some(&mut cb));
+            readers.wait_reporting(&read_bytes, &mut Some(&mut cb));
             assert_eq!(
                 readers.finished.load(std::sync::atomic::Ordering::Acquire),
                 2

@@ -697,9 +697,8 @@ where
             .cloned()
             .zip(first_rows)
             .map(|(range, first_row)| {
-                let (open, read_bytes, rows, readers) = (&open, &read_bytes, &rows, &readers);
-                scope.spawn(move || {
-                    let _done = readers.start();
+                let (open, read_bytes, rows) = (&open, &read_bytes, &rows);
+                readers.spawn(scope, move || {
                     let rows_here: u64 = rows.get(range.clone()).map_or(0, |r| r.iter().sum());
                     // 16 bytes per record plus a case id (guess 16 bytes).
                     let bytes = usize::try_from(rows_here.saturating_mul(32)).unwrap_or(0);
@@ -710,7 +709,7 @@ where
                 })
             })
             .collect();
-        readers.wait_reporting(handles.len(), &read_bytes, &mut progress);
+        readers.wait_reporting(&read_bytes, &mut progress);
         handles
             .into_iter()
             .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
