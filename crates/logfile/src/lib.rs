@@ -27,7 +27,7 @@ mod timestamp;
 mod xes;
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Seek};
 use std::path::Path;
 
 use cxmap_analytics::EventLog;
@@ -245,47 +245,46 @@ pub fn read_path(
     options: &ReadOptions,
     progress: Option<&mut dyn FnMut(u64)>,
 ) -> Result<EventLog, LogFileError> {
-    let file = File::open(path).map_err(|source| LogFileError::Io {
+    let named = |source| LogFileError::Io {
         path: path.display().to_string(),
         source,
-    })?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    };
+    let mut file = File::open(path).map_err(named)?;
+    let meta = file.metadata().ok();
+    let size = meta.as_ref().map_or(0, |m| m.len());
     let mut head = [0u8; 4096];
-    let n = std::io::Read::read(&mut (&file), &mut head).unwrap_or(0);
+    let n = std::io::Read::read(&mut file, &mut head).unwrap_or(0);
     let head = head.get(..n).unwrap_or(&[]);
+    let name_io_errors = |result: Result<EventLog, LogFileError>| {
+        result.map_err(|e| match e {
+            LogFileError::Io { source, .. } => named(source),
+            other => other,
+        })
+    };
+    if !meta.is_some_and(|m| m.is_file()) {
+        // A pipe or a device (`/dev/stdin`, a shell's `<(zcat log.csv.gz)`) cannot be opened
+        // again from its start, so reading goes on from the bytes already taken.
+        let stream = std::io::Cursor::new(head.to_vec()).chain(file);
+        return name_io_errors(read(stream, size, options, progress));
+    }
     let is_parquet = match options.format {
         Some(f) => f == Format::Parquet,
         None => head.starts_with(PARQUET_MAGIC),
     };
     if is_parquet {
         drop(file);
-        let open = || {
-            File::open(path).map_err(|source| LogFileError::Io {
-                path: path.display().to_string(),
-                source,
-            })
-        };
-        return parquet::read_parquet(open, options, progress);
+        return parquet::read_parquet(|| File::open(path).map_err(named), options, progress);
     }
     let plain_csv = match options.format {
         Some(f) => f == Format::Csv && !head.starts_with(&[0x1f, 0x8b]),
         None => !head.starts_with(&[0x1f, 0x8b]) && sniff(head) == Format::Csv,
     };
-    if plain_csv && file.metadata().map(|m| m.is_file()).unwrap_or(false) {
+    if plain_csv {
         drop(file);
         return csvlog::read_csv_file(path, size, options, progress);
     }
-    let file = File::open(path).map_err(|source| LogFileError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    read(file, size, options, progress).map_err(|e| match e {
-        LogFileError::Io { source, .. } => LogFileError::Io {
-            path: path.display().to_string(),
-            source,
-        },
-        other => other,
-    })
+    file.rewind().map_err(named)?;
+    name_io_errors(read(file, size, options, progress))
 }
 
 /// Reads a log from any byte stream. `size_hint` (bytes, 0 if unknown) only

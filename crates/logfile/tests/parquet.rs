@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
+mod common;
+
 use std::sync::Arc;
 
 use cxmap_analytics::EventLog;
@@ -172,6 +174,9 @@ fn parquet_equals_the_same_events_from_csv() {
         // From a byte stream (e.g. an upload) as well.
         let bytes = std::fs::read(&p).unwrap();
         let log = read(bytes.as_slice(), 0, &ReadOptions::default(), None).unwrap();
+        assert_eq!(canon(&log), canon(&from_csv));
+        // And through a pipe, which cannot be reopened at its start.
+        let log = common::read_through_pipe(bytes, &ReadOptions::default()).unwrap();
         assert_eq!(canon(&log), canon(&from_csv));
     }
 }

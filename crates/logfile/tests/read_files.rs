@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
+mod common;
+
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -149,6 +151,49 @@ fn gzip_xes_and_gzip_csv_from_files() {
         traces(&read_path(&q, &ReadOptions::default(), None).unwrap()),
         expected_csv()
     );
+}
+
+#[test]
+fn logs_read_through_a_pipe_equal_the_same_files() {
+    let csv = std::fs::read(fixture("small.csv")).unwrap();
+    let xes = std::fs::read(fixture("small.xes")).unwrap();
+    let opts = ReadOptions::default();
+    // The fixtures are smaller than the bytes taken to tell the format apart, so the CSV is also
+    // padded past them with more events of one case.
+    let mut long_csv = csv.clone();
+    for i in 0..500 {
+        long_csv.extend_from_slice(format!("c3,방문 {i},2024-03-02 00:00:00\n").as_bytes());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let long_path = dir.path().join("long.csv");
+    std::fs::write(&long_path, &long_csv).unwrap();
+    assert!(long_csv.len() > 3 * 4096);
+    for (bytes, file) in [
+        (csv.clone(), fixture("small.csv")),
+        (gz(&csv), fixture("small.csv")),
+        (xes.clone(), fixture("small.xes")),
+        (gz(&xes), fixture("small.xes")),
+        (long_csv.clone(), long_path.clone()),
+        (gz(&long_csv), long_path.clone()),
+    ] {
+        let piped = common::read_through_pipe(bytes, &opts).unwrap();
+        assert_eq!(
+            piped,
+            read_path(&file, &opts, None).unwrap(),
+            "{}",
+            file.display()
+        );
+    }
+    assert_eq!(
+        traces(&common::read_through_pipe(csv, &opts).unwrap()),
+        expected_csv()
+    );
+    // An error still names the line.
+    let bad = b"case_id,activity,timestamp\nc1,a,2024-03-01 00:00:00\nc1,b,yesterday\n".to_vec();
+    let err = common::read_through_pipe(bad, &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("line 3"), "{err}");
 }
 
 #[test]
