@@ -12,7 +12,6 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 use cxmap_analytics::{self as analytics, EventLog, FunnelSpec};
 use cxmap_logfile::{LogFileError, ReadOptions, TextEncoding};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// `cxmap analyze …`
 #[derive(Debug, Args)]
@@ -252,14 +251,7 @@ fn load(args: &LogArgs, keep_activities: Option<&[String]>) -> Result<EventLog, 
     if !std::io::stderr().is_terminal() {
         return Ok(cxmap_logfile::read_path(&args.log, &options, None)?);
     }
-    let size = std::fs::metadata(&args.log).map(|m| m.len()).unwrap_or(0);
-    let bar = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());
-    let style = ProgressStyle::with_template(
-        "{spinner} reading {msg} {bar:30} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
-    )
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar.set_message(args.log.display().to_string());
+    let bar = crate::progress::reading(&args.log, &format!("reading {}", args.log.display()));
     let mut report = |n: u64| bar.set_position(n);
     let result = cxmap_logfile::read_path(&args.log, &options, Some(&mut report));
     bar.finish_and_clear();

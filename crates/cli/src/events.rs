@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 use cxmap_domain::WorkspaceId;
 use cxmap_logfile::{Format, ReadOptions, TextEncoding};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::{CliError, DbArg, store};
 
@@ -57,14 +56,6 @@ struct ImportArgs {
     format: Option<FileFormat>,
 }
 
-fn bar(len: u64, template: &str) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar
-}
-
 /// Runs `cxmap events`.
 pub async fn run(
     args: EventsArgs,
@@ -91,11 +82,7 @@ pub async fn run(
     // Fail before reading a large file when the workspace is not there.
     store.workspace(a.workspace).await?;
 
-    let size = std::fs::metadata(&a.file).map(|m| m.len()).unwrap_or(0);
-    let reading = bar(
-        size,
-        "{spinner} reading  {bar:30} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
-    );
+    let reading = crate::progress::reading(&a.file, "reading ");
     let path = a.file.clone();
     let read_bar = reading.clone();
     let log = tokio::task::spawn_blocking(move || {
@@ -106,9 +93,10 @@ pub async fn run(
     .map_err(|e| CliError::Usage(format!("reading the file failed: {e}")))??;
     reading.finish_and_clear();
 
-    let writing = bar(
-        log.event_count() as u64,
-        "{spinner} storing  {bar:30} {pos}/{len} events ({per_sec}, {eta})",
+    let writing = crate::progress::bar(
+        Some(log.event_count() as u64),
+        "{spinner} {msg} {bar:30} {pos}/{len} events ({per_sec}, {eta})",
+        "storing ",
     );
     let write_bar = writing.clone();
     let events = cxmap_server::event_import::store_log(&*store, a.workspace, &log, &mut |n| {

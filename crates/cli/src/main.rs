@@ -6,6 +6,7 @@ mod config;
 mod demo;
 mod demo_surveys;
 mod events;
+mod progress;
 mod store;
 mod surveys;
 
