@@ -9,13 +9,17 @@ handed a DataFrame already sorted that way (stable sort on a file-position
 column) so it sees the same order.
 """
 
+import json
 import math
 import pathlib
 import random
+import subprocess
 
 import pandas as pd
 import pm4py
 import pytest
+
+from conftest import cxmap_bin
 
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
 CASE, ACT, TS = "case:concept:name", "concept:name", "time:timestamp"
@@ -89,6 +93,19 @@ def test_top_k_is_a_prefix(cxmap):
     top = cxmap("variants", "--top", "20", "--log", str(path))
     assert top["variants"] == full["variants"][:20]
     assert top["cases"] == full["cases"]
+
+
+def test_a_log_piped_to_stdin_equals_the_file(cxmap):
+    """`--log /dev/stdin` fed by a pipe (which cannot be reopened at its start) reads the whole log."""
+    path = FIXTURES / "receipt.xes.gz"
+    for task in (["dfg"], ["variants", "--top", "20"]):
+        piped = subprocess.run(
+            [cxmap_bin(), "analyze", *task, "--log", "/dev/stdin", "--format", "json"],
+            input=path.read_bytes(),
+            capture_output=True,
+        )
+        assert piped.returncode == 0, piped.stderr
+        assert json.loads(piped.stdout) == cxmap(*task, "--log", str(path))
 
 
 ACTIVITIES = ["방문", "장바구니", "결제", "고객 문의", "리뷰 작성", "search", "view", "checkout", "refund"]
