@@ -39,7 +39,8 @@ pub enum AnalyzeCommand {
 /// Where the log is and how to read it.
 #[derive(Debug, Args)]
 pub struct LogArgs {
-    /// The event log: CSV with a header row, XES, XES.gz or Parquet (detected from content).
+    /// The event log: CSV with a header row, XES, XES.gz or Parquet (detected from content); a
+    /// pipe works too (`--log /dev/stdin`, `--log <(zcat log.csv.gz)`).
     #[arg(long, value_name = "FILE")]
     pub log: PathBuf,
     /// CSV column with the case id.

@@ -18,8 +18,8 @@ pub struct EventsArgs {
 
 #[derive(Subcommand)]
 enum EventsCommand {
-    /// Import an event log (CSV with a header row, XES or XES.gz) into a workspace; the whole
-    /// file lands in one transaction or nothing does.
+    /// Import an event log (CSV with a header row, XES, XES.gz or Parquet) into a workspace;
+    /// the whole file lands in one transaction or nothing does.
     Import(ImportArgs),
 }
 
@@ -32,7 +32,7 @@ enum FileFormat {
 
 #[derive(Args)]
 struct ImportArgs {
-    /// The event-log file.
+    /// The event-log file (or a pipe, such as `/dev/stdin`).
     file: PathBuf,
     #[command(flatten)]
     db: DbArg,

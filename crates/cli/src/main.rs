@@ -194,9 +194,9 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
-    /// Event-log analyses on a file (CSV, XES, XES.gz), without a server.
+    /// Event-log analyses on a file (CSV, XES, XES.gz, Parquet), without a server.
     Analyze(analyze::AnalyzeArgs),
-    /// Customer events in a database: import CSV, XES or XES.gz logs.
+    /// Customer events in a database: import CSV, XES, XES.gz or Parquet logs.
     Events(events::EventsArgs),
 }
 
