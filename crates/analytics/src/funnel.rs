@@ -300,16 +300,17 @@ pub fn funnel(log: &EventLog, spec: &FunnelSpec) -> Funnel {
 
 /// The funnel split by a per-case segment (e.g. channel or persona). Cases
 /// for which `segment_of` answers `None` are left out.
-pub fn funnel_by_segment<F>(
+pub fn funnel_by_segment<K, F>(
     log: &EventLog,
     spec: &FunnelSpec,
     mut segment_of: F,
-) -> BTreeMap<String, Funnel>
+) -> BTreeMap<K, Funnel>
 where
-    F: FnMut(&CaseView<'_>) -> Option<String>,
+    K: Ord,
+    F: FnMut(&CaseView<'_>) -> Option<K>,
 {
     let mut m = FunnelMatcher::new(spec, log.activity_names());
-    let mut parts: BTreeMap<String, FunnelPartial> = BTreeMap::new();
+    let mut parts: BTreeMap<K, FunnelPartial> = BTreeMap::new();
     let mut out = CaseFunnel::default();
     for case in log.cases() {
         let Some(seg) = segment_of(&case) else {

@@ -584,3 +584,76 @@ async fn a_cp949_csv_imports_with_its_encoding_and_bad_files_leave_nothing() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error["field"], "format");
 }
+
+#[tokio::test]
+async fn a_funnel_splits_by_an_event_attribute() {
+    let app = spawn_app().await;
+    let journey = app.journey().await;
+    let with = |case: &str, name: &str, ts: &str, channel: Value| json!({"case_id": case, "event": name, "timestamp": ts, "attributes": {"채널": channel}});
+    let r = app
+        .ingest(
+            &json!([
+                // a: 앱 (its earliest event with the attribute), converts fully.
+                event("a", "광고 클릭", "2024-05-01T00:00:00Z"),
+                with("a", "상품 조회", "2024-05-01T00:05:00Z", json!("앱")),
+                with("a", "결제 완료", "2024-05-01T00:09:00Z", json!("웹")),
+                // b: 웹, stops after the first step.
+                with("b", "광고 클릭", "2024-05-01T00:00:00Z", json!("웹")),
+                // c: 웹, converts fully.
+                with("c", "광고 클릭", "2024-05-02T00:00:00Z", json!("웹")),
+                event("c", "상품 조회", "2024-05-02T00:01:00Z"),
+                event("c", "결제 완료", "2024-05-02T00:02:00Z"),
+                // d: no attribute, reaches step two.
+                event("d", "광고 클릭", "2024-05-03T00:00:00Z"),
+                event("d", "상품 조회", "2024-05-03T00:01:00Z"),
+            ]),
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let path = format!(
+        "/api/v1/journeys/{}/analytics/funnel?raw=true&steps=광고 클릭,상품 조회,결제 완료&window=1d",
+        journey.id
+    );
+    let whole = app.get_json(&path).await;
+    assert!(whole.get("segments").is_none(), "{whole}");
+    let split = app.get_json(&format!("{path}&segment=채널")).await;
+    // The overall funnel is unchanged by the split.
+    let mut overall = split.clone();
+    overall.as_object_mut().unwrap().remove("segments");
+    assert_eq!(overall, whole);
+    let reached = |s: &Value| -> (Value, Vec<u64>) {
+        let steps = s["steps"].as_array().unwrap();
+        (
+            s["segment"].clone(),
+            steps.iter().map(|x| x["cases"].as_u64().unwrap()).collect(),
+        )
+    };
+    let segments: Vec<_> = split["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(reached)
+        .collect();
+    assert_eq!(
+        segments,
+        [
+            (json!("웹"), vec![2, 1, 1]),
+            (json!("앱"), vec![1, 1, 1]),
+            (Value::Null, vec![1, 1, 0]),
+        ]
+    );
+    assert_eq!(split["segments"][0]["cases"], 2);
+
+    let (status, error) = error_of(
+        app.http
+            .get(format!("{}{path}&segment=%20", app.base))
+            .bearer_auth(&app.token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error["field"], "segment");
+}

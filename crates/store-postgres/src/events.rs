@@ -174,6 +174,25 @@ impl EventStore for PgStore {
         Ok(n)
     }
 
+    async fn case_attribute(
+        &self,
+        workspace: WorkspaceId,
+        key: &str,
+    ) -> StoreResult<Vec<(String, String)>> {
+        sqlx::query_as::<_, (String, String)>(
+            "SELECT DISTINCT ON (case_id COLLATE \"C\") case_id, attrs ->> $2 AS value \
+             FROM events \
+             WHERE workspace_id = $1 \
+               AND jsonb_typeof(attrs -> $2) IN ('string', 'number', 'boolean') \
+             ORDER BY case_id COLLATE \"C\", ts, seq",
+        )
+        .bind(workspace.as_uuid())
+        .bind(key)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+
     async fn event_name_counts(&self, workspace: WorkspaceId) -> StoreResult<Vec<(String, u64)>> {
         let rows = sqlx::query(
             "SELECT activity, count(*) AS n FROM events WHERE workspace_id = $1 \

@@ -262,6 +262,30 @@ impl EventStore for SqliteStore {
         Ok(n)
     }
 
+    async fn case_attribute(
+        &self,
+        workspace: WorkspaceId,
+        key: &str,
+    ) -> StoreResult<Vec<(String, String)>> {
+        // `json_each` takes the key as a bound value, so no key needs quoting into a JSON path.
+        sqlx::query_as::<_, (String, String)>(
+            "SELECT case_id, value FROM ( \
+               SELECT e.case_id, \
+                 CASE a.type WHEN 'text' THEN a.value WHEN 'true' THEN 'true' \
+                   WHEN 'false' THEN 'false' ELSE CAST(a.value AS TEXT) END AS value, \
+                 ROW_NUMBER() OVER (PARTITION BY e.case_id ORDER BY e.ts, e.seq) AS nth \
+               FROM events e, json_each(e.attrs) a \
+               WHERE e.workspace_id = $1 AND e.attrs IS NOT NULL AND a.key = $2 \
+                 AND a.type IN ('text', 'integer', 'real', 'true', 'false')) \
+             WHERE nth = 1 ORDER BY case_id",
+        )
+        .bind(workspace.as_uuid())
+        .bind(key)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+
     async fn event_name_counts(&self, workspace: WorkspaceId) -> StoreResult<Vec<(String, u64)>> {
         let rows = sqlx::query(
             "SELECT activity, count(*) AS n FROM events WHERE workspace_id = $1 \

@@ -92,6 +92,16 @@ pub trait EventStore {
         visit: &mut (dyn for<'e> FnMut(StoredEvent<'e>) + Send),
     ) -> StoreResult<u64>;
 
+    /// Each case of `workspace` that has an event with attribute `key`, and that attribute's
+    /// value on the earliest such event (by time, then storage order), sorted by case id. A
+    /// string value is answered as it is, a number or boolean as its JSON text; a JSON `null`
+    /// counts as no value.
+    async fn case_attribute(
+        &self,
+        workspace: WorkspaceId,
+        key: &str,
+    ) -> StoreResult<Vec<(String, String)>>;
+
     /// Every distinct event name of `workspace` with its number of events, by name.
     async fn event_name_counts(&self, workspace: WorkspaceId) -> StoreResult<Vec<(String, u64)>>;
 

@@ -38,6 +38,7 @@ macro_rules! store_suite {
             unknown_ids_are_not_found,
             event_batches_are_idempotent_and_scanned_in_order,
             event_imports_are_all_or_nothing,
+            case_attributes_come_from_the_earliest_event_with_one,
             mapping_rules_crud,
             links_crud_and_unique_slugs,
             clicks_are_counted_once_by_every_dimension,
@@ -528,6 +529,77 @@ pub async fn event_batches_are_idempotent_and_scanned_in_order<S: Store>(store: 
     assert_eq!((theirs.events, theirs.replayed), (2, false));
     assert_eq!(scan_all(store, other.id).await.len(), 2);
     assert_eq!(scan_all(store, workspace.id).await.len(), 5);
+}
+
+/// A case's attribute is the value on its earliest event that has one; other types and other
+/// workspaces do not count.
+pub async fn case_attributes_come_from_the_earliest_event_with_one<S: Store>(store: &S) {
+    let (_, workspace, _) = seeded(store).await;
+    let t0 = 1_700_000_000_000_000;
+    let with = |attrs, e| NewEvent {
+        attributes: Some(attrs),
+        ..e
+    };
+    let batch = [
+        // Stored first but later in time: the earlier event's value wins.
+        with(r#"{"채널":"웹"}"#, ev("c1", "결제", t0 + 50)),
+        with(r#"{"채널":"앱","x":1}"#, ev("c1", "방문", t0 + 10)),
+        ev("c1", "검색", t0),
+        // Same instant: storage order decides.
+        with(r#"{"채널":"매장"}"#, ev("c2", "방문", t0)),
+        with(r#"{"채널":"웹"}"#, ev("c2", "검색", t0)),
+        // A null, an object and a missing key are no value; a later number is.
+        with(r#"{"채널":null}"#, ev("c3", "방문", t0)),
+        with(r#"{"채널":{"a":1}}"#, ev("c3", "검색", t0 + 1)),
+        with(r#"{"other":"웹"}"#, ev("c3", "검색", t0 + 2)),
+        with(r#"{"채널":7}"#, ev("c3", "결제", t0 + 3)),
+        with(r#"{"채널":true}"#, ev("c4", "방문", t0)),
+        with(r#"{"채널":2.5}"#, ev("c5", "방문", t0)),
+        ev("c6", "방문", t0),
+        // A key with characters a JSON path would need quoted.
+        with(r#"{"a.b \"c\"":"점"}"#, ev("c6", "검색", t0 + 1)),
+    ];
+    store
+        .append_events(workspace.id, None, &batch, cxmap_domain::now())
+        .await
+        .unwrap();
+    let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(c, a)| (c.to_string(), a.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        store.case_attribute(workspace.id, "채널").await.unwrap(),
+        pairs(&[
+            ("c1", "앱"),
+            ("c2", "매장"),
+            ("c3", "7"),
+            ("c4", "true"),
+            ("c5", "2.5")
+        ])
+    );
+    assert_eq!(
+        store
+            .case_attribute(workspace.id, "a.b \"c\"")
+            .await
+            .unwrap(),
+        pairs(&[("c6", "점")])
+    );
+    assert!(
+        store
+            .case_attribute(workspace.id, "없음")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let other = WorkspaceId::new();
+    assert!(
+        store
+            .case_attribute(other, "채널")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// An import becomes visible only when committed; dropped, it leaves nothing behind.

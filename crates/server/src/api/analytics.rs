@@ -2,6 +2,8 @@
 //! Activities are the touchpoints the mapping rules send events to (`?raw=true`: the event
 //! names as sent). The JSON shapes are the `cxmap analyze --format json` contract.
 
+use std::collections::HashMap;
+
 use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
@@ -10,7 +12,7 @@ use cxmap_analytics::{
 };
 use cxmap_domain::{Journey, JourneyId, Lang, Role};
 use cxmap_render::{ProcessActivity, ProcessEdge, ProcessMap};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::maps::download;
@@ -110,6 +112,29 @@ pub struct FunnelQuery {
     /// Conversion window from the first to the last step: a number with s, m, h, d or w
     /// (e.g. `30d`); default 30d.
     window: Option<String>,
+    /// An event attribute to split the funnel by (e.g. `channel`). A case belongs to the
+    /// segment of that attribute's value on its earliest event that has one; cases without it
+    /// form the segment `null`.
+    segment: Option<String>,
+}
+
+/// A funnel, and when asked for, the same funnel per segment.
+#[derive(Serialize)]
+pub struct FunnelResult {
+    #[serde(flatten)]
+    funnel: Funnel,
+    /// By cases (most first), then value; only with `segment`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    segments: Option<Vec<FunnelSegment>>,
+}
+
+/// The funnel of the cases of one segment.
+#[derive(Serialize)]
+pub struct FunnelSegment {
+    /// The attribute's value; `null` for cases without it.
+    segment: Option<String>,
+    #[serde(flatten)]
+    funnel: Funnel,
 }
 
 /// Parses `30d`, `12h`, `90m`, `45s`, `2w` or bare seconds into milliseconds.
@@ -148,7 +173,7 @@ pub async fn funnel(
     Principal(user): Principal,
     ApiPath(id): ApiPath<JourneyId>,
     ApiQuery(q): ApiQuery<FunnelQuery>,
-) -> ApiResult<Json<Funnel>> {
+) -> ApiResult<Json<FunnelResult>> {
     let window_ms = window_ms(q.window.as_deref().unwrap_or("30d"))?;
     let naming = RawQuery { raw: q.raw }.naming();
     let (journey, log) = journey_log(&state, &user, id, |_| naming).await?;
@@ -162,10 +187,44 @@ pub async fn funnel(
             "list the steps as A,B,C with no empty name",
         ));
     }
-    Ok(Json(analytics::funnel(
-        &log,
-        &FunnelSpec { steps, window_ms },
-    )))
+    let spec = FunnelSpec { steps, window_ms };
+    let segments = match q.segment.as_deref().map(str::trim) {
+        None => None,
+        Some("") => {
+            return Err(ApiError::invalid_field(
+                "segment",
+                "name the event attribute to split by",
+            ));
+        }
+        Some(key) => {
+            let workspace = state.store.project(journey.project_id).await?.workspace_id;
+            let values: HashMap<String, String> = state
+                .store
+                .case_attribute(workspace, key)
+                .await?
+                .into_iter()
+                .collect();
+            let by = analytics::funnel_by_segment(&log, &spec, |case| {
+                Some(values.get(case.id).cloned())
+            });
+            let mut segments: Vec<FunnelSegment> = by
+                .into_iter()
+                .map(|(segment, funnel)| FunnelSegment { segment, funnel })
+                .collect();
+            segments.sort_by(|a, b| {
+                b.funnel
+                    .cases
+                    .cmp(&a.funnel.cases)
+                    .then_with(|| a.segment.is_none().cmp(&b.segment.is_none()))
+                    .then_with(|| a.segment.cmp(&b.segment))
+            });
+            Some(segments)
+        }
+    };
+    Ok(Json(FunnelResult {
+        funnel: analytics::funnel(&log, &spec),
+        segments,
+    }))
 }
 
 /// Bottleneck options.
