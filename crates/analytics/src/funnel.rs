@@ -298,34 +298,47 @@ pub fn funnel(log: &EventLog, spec: &FunnelSpec) -> Funnel {
     total.finish(spec)
 }
 
-/// The funnel split by a per-case segment (e.g. channel or persona). Cases
-/// for which `segment_of` answers `None` are left out.
+/// The funnel of a whole log and the same funnel per segment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentedFunnel<K> {
+    /// Every case, as [`funnel`] gives it.
+    pub total: Funnel,
+    /// The cases of each segment.
+    pub segments: BTreeMap<K, Funnel>,
+}
+
+/// The funnel of a whole log and split by a per-case segment (e.g. channel or persona), each
+/// case evaluated once. Cases for which `segment_of` answers `None` count in the total only.
 pub fn funnel_by_segment<K, F>(
     log: &EventLog,
     spec: &FunnelSpec,
     mut segment_of: F,
-) -> BTreeMap<K, Funnel>
+) -> SegmentedFunnel<K>
 where
     K: Ord,
     F: FnMut(&CaseView<'_>) -> Option<K>,
 {
     let mut m = FunnelMatcher::new(spec, log.activity_names());
+    let mut total = FunnelPartial::new(spec.steps.len());
     let mut parts: BTreeMap<K, FunnelPartial> = BTreeMap::new();
     let mut out = CaseFunnel::default();
     for case in log.cases() {
-        let Some(seg) = segment_of(&case) else {
-            continue;
-        };
         m.evaluate(&case, &mut out);
-        parts
-            .entry(seg)
-            .or_insert_with(|| FunnelPartial::new(spec.steps.len()))
-            .add(&out);
+        total.add(&out);
+        if let Some(seg) = segment_of(&case) {
+            parts
+                .entry(seg)
+                .or_insert_with(|| FunnelPartial::new(spec.steps.len()))
+                .add(&out);
+        }
     }
-    parts
-        .into_iter()
-        .map(|(k, p)| (k, p.finish(spec)))
-        .collect()
+    SegmentedFunnel {
+        total: total.finish(spec),
+        segments: parts
+            .into_iter()
+            .map(|(k, p)| (k, p.finish(spec)))
+            .collect(),
+    }
 }
 
 #[cfg(test)]
@@ -461,9 +474,16 @@ mod tests {
                 .to_owned(),
             )
         });
-        assert_eq!(by["web"].steps[1].cases, 2);
-        assert_eq!(by["app"].cases, 2);
-        assert_eq!(by["app"].steps[0].cases, 1);
+        assert_eq!(by.segments["web"].steps[1].cases, 2);
+        assert_eq!(by.segments["app"].cases, 2);
+        assert_eq!(by.segments["app"].steps[0].cases, 1);
+        assert_eq!(by.total, funnel(&log, &spec(&["A", "B"], 60_000)));
+        // A case without a segment counts in the total only.
+        let some = funnel_by_segment(&log, &spec(&["A", "B"], 60_000), |c| {
+            (c.id != "1").then_some("rest")
+        });
+        assert_eq!(some.total, by.total);
+        assert_eq!(some.segments["rest"].cases, 3);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use cxmap_analytics::{BuildError, EventLog, EventLogBuilder};
-use cxmap_domain::{EventMapper, Journey, Lang, TouchpointId};
+use cxmap_domain::{EventMapper, Journey, Lang, TouchpointId, WorkspaceId};
 use cxmap_render::{Badge, Tone};
 use cxmap_store::StoredEvent;
 
@@ -32,9 +32,14 @@ pub async fn mapper(state: &AppState, journey: &Journey) -> ApiResult<EventMappe
     Ok(EventMapper::new(journey, &rules))
 }
 
+/// The workspace whose events `journey` is measured by.
+pub async fn workspace_of(state: &AppState, journey: &Journey) -> ApiResult<WorkspaceId> {
+    Ok(state.store.project(journey.project_id).await?.workspace_id)
+}
+
 /// Loads the events of `journey`'s workspace, named as `naming` says.
 pub async fn load_log(state: &AppState, journey: &Journey, naming: Naming) -> ApiResult<EventLog> {
-    let workspace = state.store.project(journey.project_id).await?.workspace_id;
+    let workspace = workspace_of(state, journey).await?;
     let mapper = mapper(state, journey).await?;
     let label_of = |id: TouchpointId| -> String {
         match naming {

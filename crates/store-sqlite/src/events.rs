@@ -275,7 +275,7 @@ impl EventStore for SqliteStore {
                    WHEN 'false' THEN 'false' ELSE CAST(a.value AS TEXT) END AS value, \
                  ROW_NUMBER() OVER (PARTITION BY e.case_id ORDER BY e.ts, e.seq) AS nth \
                FROM events e, json_each(e.attrs) a \
-               WHERE e.workspace_id = $1 AND e.attrs IS NOT NULL AND a.key = $2 \
+               WHERE e.workspace_id = $1 AND a.key = $2 \
                  AND a.type IN ('text', 'integer', 'real', 'true', 'false')) \
              WHERE nth = 1 ORDER BY case_id",
         )

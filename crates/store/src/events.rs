@@ -94,8 +94,8 @@ pub trait EventStore {
 
     /// Each case of `workspace` that has an event with attribute `key`, and that attribute's
     /// value on the earliest such event (by time, then storage order), sorted by case id. A
-    /// string value is answered as it is, a number or boolean as its JSON text; a JSON `null`
-    /// counts as no value.
+    /// string value is answered as it is, a number or boolean as its JSON text; `null`, an
+    /// object or an array counts as no value.
     async fn case_attribute(
         &self,
         workspace: WorkspaceId,

@@ -20,7 +20,7 @@ use crate::AppState;
 use crate::access;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiPath, ApiQuery, Principal};
-use crate::journey_events::{Naming, load_log};
+use crate::journey_events::{Naming, load_log, workspace_of};
 
 /// Which names the analysis uses.
 #[derive(Deserialize, IntoParams)]
@@ -188,26 +188,28 @@ pub async fn funnel(
         ));
     }
     let spec = FunnelSpec { steps, window_ms };
-    let segments = match q.segment.as_deref().map(str::trim) {
-        None => None,
-        Some("") => {
-            return Err(ApiError::invalid_field(
-                "segment",
-                "name the event attribute to split by",
-            ));
-        }
+    match q.segment.as_deref().map(str::trim) {
+        None => Ok(Json(FunnelResult {
+            funnel: analytics::funnel(&log, &spec),
+            segments: None,
+        })),
+        Some("") => Err(ApiError::invalid_field(
+            "segment",
+            "name the event attribute to split by",
+        )),
         Some(key) => {
-            let workspace = state.store.project(journey.project_id).await?.workspace_id;
+            let workspace = workspace_of(&state, &journey).await?;
             let values: HashMap<String, String> = state
                 .store
                 .case_attribute(workspace, key)
                 .await?
                 .into_iter()
                 .collect();
-            let by = analytics::funnel_by_segment(&log, &spec, |case| {
+            let split = analytics::funnel_by_segment(&log, &spec, |case| {
                 Some(values.get(case.id).cloned())
             });
-            let mut segments: Vec<FunnelSegment> = by
+            let mut segments: Vec<FunnelSegment> = split
+                .segments
                 .into_iter()
                 .map(|(segment, funnel)| FunnelSegment { segment, funnel })
                 .collect();
@@ -218,13 +220,12 @@ pub async fn funnel(
                     .then_with(|| a.segment.is_none().cmp(&b.segment.is_none()))
                     .then_with(|| a.segment.cmp(&b.segment))
             });
-            Some(segments)
+            Ok(Json(FunnelResult {
+                funnel: split.total,
+                segments: Some(segments),
+            }))
         }
-    };
-    Ok(Json(FunnelResult {
-        funnel: analytics::funnel(&log, &spec),
-        segments,
-    }))
+    }
 }
 
 /// Bottleneck options.
