@@ -341,6 +341,58 @@ where
     }
 }
 
+/// One segment's funnel.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FunnelSegment {
+    /// The segment's value; `null` for the cases without one.
+    pub segment: Option<String>,
+    /// The funnel of the segment's cases.
+    #[serde(flatten)]
+    pub funnel: Funnel,
+}
+
+/// A funnel and, when split, the same funnel per segment: the shape the API and
+/// `cxmap analyze funnel` answer (the contract's funnel, plus `segments` when split).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FunnelReport {
+    /// Every case.
+    #[serde(flatten)]
+    pub funnel: Funnel,
+    /// By cases (most first), then `null` last among equals, then value; only when split.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segments: Option<Vec<FunnelSegment>>,
+}
+
+impl From<Funnel> for FunnelReport {
+    fn from(funnel: Funnel) -> Self {
+        FunnelReport {
+            funnel,
+            segments: None,
+        }
+    }
+}
+
+impl From<SegmentedFunnel<Option<String>>> for FunnelReport {
+    fn from(split: SegmentedFunnel<Option<String>>) -> Self {
+        let mut segments: Vec<FunnelSegment> = split
+            .segments
+            .into_iter()
+            .map(|(segment, funnel)| FunnelSegment { segment, funnel })
+            .collect();
+        segments.sort_by(|a, b| {
+            b.funnel
+                .cases
+                .cmp(&a.funnel.cases)
+                .then_with(|| a.segment.is_none().cmp(&b.segment.is_none()))
+                .then_with(|| a.segment.cmp(&b.segment))
+        });
+        FunnelReport {
+            funnel: split.total,
+            segments: Some(segments),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -484,6 +536,46 @@ mod tests {
         });
         assert_eq!(some.total, by.total);
         assert_eq!(some.segments["rest"].cases, 3);
+    }
+
+    #[test]
+    fn a_report_ranks_segments_by_cases_then_null_last_then_value() {
+        let mut b = EventLogBuilder::new();
+        for case in ["1", "2", "3", "4", "5", "6", "7"] {
+            b.push(case, "A", 0).unwrap();
+        }
+        let log = b.finish();
+        let segment = |id: &str| match id {
+            "1" | "2" | "3" => Some("web".to_owned()),
+            "4" => Some("앱".to_owned()),
+            "5" => Some("app".to_owned()),
+            _ => None,
+        };
+        let report = FunnelReport::from(funnel_by_segment(&log, &spec(&["A"], 1), |c| {
+            Some(segment(c.id))
+        }));
+        let order: Vec<(Option<&str>, u64)> = report
+            .segments
+            .iter()
+            .flatten()
+            .map(|s| (s.segment.as_deref(), s.funnel.cases))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                (Some("web"), 3),
+                (None, 2),
+                (Some("app"), 1),
+                (Some("앱"), 1)
+            ]
+        );
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["cases"], 7);
+        assert_eq!(json["segments"][1]["segment"], serde_json::Value::Null);
+        assert_eq!(json["segments"][0]["steps"][0]["cases"], 3);
+        // Unsplit, the report is the contract's funnel with no `segments` key.
+        let plain = serde_json::to_value(FunnelReport::from(report.funnel.clone())).unwrap();
+        assert_eq!(plain, serde_json::to_value(&report.funnel).unwrap());
     }
 
     #[test]

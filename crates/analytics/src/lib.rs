@@ -43,8 +43,8 @@ pub use conformance::{
 };
 pub use dfg::{Dfg, DfgEdge, DfgPartial, dfg};
 pub use funnel::{
-    CaseFunnel, Funnel, FunnelMatcher, FunnelPartial, FunnelSpec, FunnelStep, SegmentedFunnel,
-    funnel, funnel_by_segment,
+    CaseFunnel, Funnel, FunnelMatcher, FunnelPartial, FunnelReport, FunnelSegment, FunnelSpec,
+    FunnelStep, SegmentedFunnel, funnel, funnel_by_segment,
 };
 pub use log::{BuildError, CaseView, EventLog, EventLogBuilder};
 pub use radix::RadixBuilder;

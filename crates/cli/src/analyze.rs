@@ -10,8 +10,8 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
-use cxmap_analytics::{self as analytics, EventLog, FunnelSpec};
-use cxmap_logfile::{LogFileError, ReadOptions, TextEncoding};
+use cxmap_analytics::{self as analytics, EventLog, FunnelReport, FunnelSpec};
+use cxmap_logfile::{CaseAttribute, LogFileError, ReadOptions, TextEncoding};
 
 /// `cxmap analyze …`
 #[derive(Debug, Args)]
@@ -98,6 +98,11 @@ pub struct FunnelArgs {
     /// s, m, h, d or w (e.g. 30d, 12h, 90m); a bare number means seconds.
     #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = parse_window_ms)]
     window: i64,
+    /// Also split the funnel by this column (CSV, Parquet) or attribute (XES, of the trace or
+    /// its events): a case's segment is the value on its earliest event that has one, and cases
+    /// without one form the segment null. A plain CSV is then read by one thread.
+    #[arg(long, value_name = "COLUMN")]
+    segment: Option<String>,
 }
 
 /// `cxmap analyze bottlenecks`
@@ -132,6 +137,9 @@ pub enum AnalyzeError {
     /// A step list or design with an empty name.
     #[error("--{0} has an empty activity name")]
     EmptyName(&'static str),
+    /// `--segment` without a column name.
+    #[error("--segment needs a column name")]
+    EmptySegment,
     /// Writing the result failed (e.g. a closed pipe).
     #[error("cannot write the result: {0}")]
     Output(#[from] std::io::Error),
@@ -176,7 +184,7 @@ pub fn run(args: AnalyzeArgs) -> Result<(), AnalyzeError> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.command {
         AnalyzeCommand::Dfg(a) => {
-            let log = load(&a.log, None)?;
+            let log = load(&a.log, None, None)?;
             let dfg = analytics::dfg(&log);
             drop(log);
             match a.log.format {
@@ -185,7 +193,7 @@ pub fn run(args: AnalyzeArgs) -> Result<(), AnalyzeError> {
             }
         }
         AnalyzeCommand::Variants(a) => {
-            let log = load(&a.log, None)?;
+            let log = load(&a.log, None, None)?;
             let v = analytics::variants(&log, Some(a.top));
             drop(log);
             match a.log.format {
@@ -202,17 +210,28 @@ pub fn run(args: AnalyzeArgs) -> Result<(), AnalyzeError> {
                 steps,
                 window_ms: a.window,
             };
+            let mut segment = match a.segment.as_deref().map(str::trim) {
+                Some("") => return Err(AnalyzeError::EmptySegment),
+                Some(column) => Some(CaseAttribute::new(column)),
+                None => None,
+            };
             // Only the steps' events matter (every case still counts).
-            let log = load(&a.log, Some(&spec.steps))?;
-            let f = analytics::funnel(&log, &spec);
+            let log = load(&a.log, Some(&spec.steps), segment.as_mut())?;
+            let report: FunnelReport = match &segment {
+                None => analytics::funnel(&log, &spec).into(),
+                Some(values) => analytics::funnel_by_segment(&log, &spec, |case| {
+                    Some(values.get(case.id).map(str::to_owned))
+                })
+                .into(),
+            };
             drop(log);
             match a.log.format {
-                OutputFormat::Json => json(&mut out, &f)?,
-                OutputFormat::Text => text_funnel(&mut out, &f, a.window)?,
+                OutputFormat::Json => json(&mut out, &report)?,
+                OutputFormat::Text => text_funnel_report(&mut out, &report, a.window)?,
             }
         }
         AnalyzeCommand::Bottlenecks(a) => {
-            let log = load(&a.log, None)?;
+            let log = load(&a.log, None, None)?;
             let b = analytics::bottlenecks(&log, a.top, a.min_count);
             match a.log.format {
                 OutputFormat::Json => json(&mut out, &b)?,
@@ -224,7 +243,7 @@ pub fn run(args: AnalyzeArgs) -> Result<(), AnalyzeError> {
             if design.iter().any(String::is_empty) {
                 return Err(AnalyzeError::EmptyName("design"));
             }
-            let log = load(&a.log, None)?;
+            let log = load(&a.log, None, None)?;
             let c = analytics::conformance(&log, &design);
             match a.log.format {
                 OutputFormat::Json => json(&mut out, &c)?,
@@ -236,7 +255,11 @@ pub fn run(args: AnalyzeArgs) -> Result<(), AnalyzeError> {
     Ok(())
 }
 
-fn load(args: &LogArgs, keep_activities: Option<&[String]>) -> Result<EventLog, AnalyzeError> {
+fn load(
+    args: &LogArgs,
+    keep_activities: Option<&[String]>,
+    mut segment: Option<&mut CaseAttribute>,
+) -> Result<EventLog, AnalyzeError> {
     let encoding = match &args.encoding {
         None => TextEncoding::Auto,
         Some(label) => TextEncoding::Fixed(cxmap_logfile::encoding_from_label(label)?),
@@ -249,12 +272,18 @@ fn load(args: &LogArgs, keep_activities: Option<&[String]>) -> Result<EventLog, 
         keep_activities: keep_activities.map(<[String]>::to_vec),
         ..ReadOptions::default()
     };
+    let mut read = |progress: Option<&mut dyn FnMut(u64)>| match segment.as_deref_mut() {
+        Some(segment) => {
+            cxmap_logfile::read_path_with_segment(&args.log, &options, segment, progress)
+        }
+        None => cxmap_logfile::read_path(&args.log, &options, progress),
+    };
     if !std::io::stderr().is_terminal() {
-        return Ok(cxmap_logfile::read_path(&args.log, &options, None)?);
+        return Ok(read(None)?);
     }
     let bar = crate::progress::reading(&args.log, &format!("reading {}", args.log.display()));
     let mut report = |n: u64| bar.set_position(n);
-    let result = cxmap_logfile::read_path(&args.log, &options, Some(&mut report));
+    let result = read(Some(&mut report));
     bar.finish_and_clear();
     Ok(result?)
 }
@@ -403,6 +432,24 @@ fn text_funnel<W: Write>(
             s.drop_off,
             med
         )?;
+    }
+    Ok(())
+}
+
+fn text_funnel_report<W: Write>(
+    out: &mut W,
+    report: &FunnelReport,
+    window_ms: i64,
+) -> std::io::Result<()> {
+    text_funnel(out, &report.funnel, window_ms)?;
+    for segment in report.segments.iter().flatten() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "segment {}",
+            segment.segment.as_deref().unwrap_or("(none)")
+        )?;
+        text_funnel(out, &segment.funnel, window_ms)?;
     }
     Ok(())
 }

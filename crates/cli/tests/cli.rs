@@ -200,3 +200,92 @@ fn config_comes_from_flags_env_and_file() {
     let err = String::from_utf8_lossy(&cxmap(&["migrate"], dir.path()).stderr).to_string();
     assert!(err.contains("dbb"), "{err}");
 }
+
+#[test]
+fn analyze_funnel_splits_by_a_column_from_a_file_or_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = "case_id,activity,timestamp,채널\n\
+               c1,visit,2024-01-01 10:00:00,웹\n\
+               c1,search,2024-01-01 10:05:00,앱\n\
+               c2,visit,2024-01-02 10:00:00,웹\n\
+               c3,visit,2024-01-03 10:00:00,앱\n\
+               c3,search,2024-01-03 10:01:00,\n\
+               c4,search,2024-01-04 10:00:00,\n";
+    std::fs::write(dir.path().join("log.csv"), log).unwrap();
+    let args = [
+        "analyze",
+        "funnel",
+        "--log",
+        "log.csv",
+        "--steps",
+        "visit,search",
+        "--segment",
+        "채널",
+    ];
+    let json: serde_json::Value = serde_json::from_str(&ok(&cxmap(
+        &[&args[..], &["--format", "json"]].concat(),
+        dir.path(),
+    )))
+    .unwrap();
+    assert_eq!(json["cases"], 4);
+    let segments: Vec<(serde_json::Value, u64, u64, u64)> = json["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let steps = |i: usize| s["steps"][i]["cases"].as_u64().unwrap();
+            (
+                s["segment"].clone(),
+                s["cases"].as_u64().unwrap(),
+                steps(0),
+                steps(1),
+            )
+        })
+        .collect();
+    assert_eq!(
+        segments,
+        [
+            (serde_json::json!("웹"), 2, 2, 1),
+            (serde_json::json!("앱"), 1, 1, 1),
+            (serde_json::Value::Null, 1, 0, 0),
+        ]
+    );
+
+    let text = ok(&cxmap(&args, dir.path()));
+    assert!(
+        text.contains("segment 웹") && text.contains("segment (none)"),
+        "{text}"
+    );
+
+    // The same log through a pipe.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cxmap"))
+        .args([
+            "analyze",
+            "funnel",
+            "--log",
+            "/dev/stdin",
+            "--steps",
+            "visit,search",
+        ])
+        .args(["--segment", "채널", "--format", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), log.as_bytes()).unwrap();
+    let piped: serde_json::Value =
+        serde_json::from_str(&ok(&child.wait_with_output().unwrap())).unwrap();
+    assert_eq!(piped, json);
+
+    let empty = cxmap(&[&args[..6], &["--segment", " "]].concat(), dir.path());
+    assert!(!empty.status.success());
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("--segment needs a column name"));
+    let missing = cxmap(&[&args[..6], &["--segment", "region"]].concat(), dir.path());
+    assert!(!missing.status.success());
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        stderr.contains("missing column `region`") && stderr.contains("채널"),
+        "{stderr}"
+    );
+}

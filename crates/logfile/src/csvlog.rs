@@ -6,6 +6,7 @@ use std::io::BufRead;
 use cxmap_analytics::{EventLog, EventLogBuilder};
 use encoding_rs::{EUC_KR, Encoding, UTF_8};
 
+use crate::attribute::CaseAttribute;
 use crate::io::{LineLimit, LineTooLong};
 use crate::timestamp::parse_timestamp_ms;
 use crate::{LogFileError, ReadOptions, TextEncoding};
@@ -139,12 +140,41 @@ fn map_csv_error(e: csv::Error, limit: usize, gzip: bool) -> LogFileError {
     }
 }
 
-/// Reads a CSV log. `size_hint` is the input size in bytes, for pre-sizing.
+/// The header's names, decoded and trimmed; a UTF-8 byte-order mark before the first is dropped.
+fn header_names(
+    header: &csv::ByteRecord,
+    decoder: &mut Decoder,
+) -> Result<Vec<String>, LogFileError> {
+    let mut names = Vec::with_capacity(header.len());
+    for (i, h) in header.iter().enumerate() {
+        let h = if i == 0 {
+            h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h)
+        } else {
+            h
+        };
+        names.push(decoder.decode(h, 1, "header")?.trim().to_owned());
+    }
+    Ok(names)
+}
+
+fn column_index(names: &[String], want: &str) -> Result<usize, LogFileError> {
+    names
+        .iter()
+        .position(|n| n == want)
+        .ok_or_else(|| LogFileError::MissingColumn {
+            column: want.to_owned(),
+            found: names.join(","),
+        })
+}
+
+/// Reads a CSV log. `size_hint` is the input size in bytes, for pre-sizing. With `segment`,
+/// its column is collected per case as well.
 pub(crate) fn read_csv<R: BufRead>(
     mut input: R,
     size_hint: u64,
     options: &ReadOptions,
     gzip: bool,
+    mut segment: Option<&mut CaseAttribute>,
 ) -> Result<EventLog, LogFileError> {
     let limit = options.max_line_bytes;
     // The csv crate reports a record's line as the line of the previous
@@ -177,27 +207,14 @@ pub(crate) fn read_csv<R: BufRead>(
         .byte_headers()
         .map_err(|e| map_csv_error(e, limit, gzip))?
         .clone();
-    let mut names = Vec::with_capacity(headers.len());
-    for (i, h) in headers.iter().enumerate() {
-        let h = if i == 0 {
-            h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h)
-        } else {
-            h
-        };
-        names.push(decoder.decode(h, 1, "header")?.trim().to_owned());
-    }
-    let column = |want: &str| -> Result<usize, LogFileError> {
-        names
-            .iter()
-            .position(|n| n == want)
-            .ok_or_else(|| LogFileError::MissingColumn {
-                column: want.to_owned(),
-                found: names.join(","),
-            })
+    let names = header_names(&headers, &mut decoder)?;
+    let ci = column_index(&names, &options.case_column)?;
+    let ai = column_index(&names, &options.activity_column)?;
+    let ti = column_index(&names, &options.timestamp_column)?;
+    let si = match &segment {
+        Some(s) => Some(column_index(&names, s.column())?),
+        None => None,
     };
-    let ci = column(&options.case_column)?;
-    let ai = column(&options.activity_column)?;
-    let ti = column(&options.timestamp_column)?;
 
     // ~40 bytes per event is typical; over-reserving only costs address space.
     let mut builder =
@@ -236,6 +253,13 @@ pub(crate) fn read_csv<R: BufRead>(
                 field: options.timestamp_column.clone(),
                 value: String::from_utf8_lossy(ts_raw).chars().take(100).collect(),
             })?;
+        if let (Some(attribute), Some(si)) = (segment.as_deref_mut(), si) {
+            // A short row has no value here rather than an error: the column is optional data.
+            if let Some(raw) = rec.get(si) {
+                let value = decoder.decode(raw, line, attribute.column())?;
+                attribute.offer(&case, ts, &value);
+            }
+        }
         builder.push(&case, &activity, ts)?;
     }
     Ok(builder.finish())
@@ -272,28 +296,11 @@ pub(crate) fn read_csv_file(
     let header_line = rdr.position().line();
     drop(rdr);
     let mut decoder = Decoder::new(options.encoding);
-    let mut names = Vec::with_capacity(header.len());
-    for (i, h) in header.iter().enumerate() {
-        let h = if i == 0 {
-            h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h)
-        } else {
-            h
-        };
-        names.push(decoder.decode(h, 1, "header")?.trim().to_owned());
-    }
-    let column = |want: &str| -> Result<usize, LogFileError> {
-        names
-            .iter()
-            .position(|n| n == want)
-            .ok_or_else(|| LogFileError::MissingColumn {
-                column: want.to_owned(),
-                found: names.join(","),
-            })
-    };
+    let names = header_names(&header, &mut decoder)?;
     let cols = Columns {
-        case: column(&options.case_column)?,
-        activity: column(&options.activity_column)?,
-        timestamp: column(&options.timestamp_column)?,
+        case: column_index(&names, &options.case_column)?,
+        activity: column_index(&names, &options.activity_column)?,
+        timestamp: column_index(&names, &options.timestamp_column)?,
     };
 
     let threads = if size < options.parallel_min_bytes {
@@ -377,6 +384,7 @@ fn sequential(
         size,
         options,
         false,
+        None,
     )
 }
 

@@ -16,7 +16,10 @@
 //!   declares its own encoding.
 //! - **Timestamps**: see [`parse_timestamp_ms`].
 //! - **Errors** name the line (CSV) or byte offset (XES) and the field.
+//! - **Segments**: [`read_path_with_segment`] also collects one column per
+//!   case ([`CaseAttribute`]), for funnels split by channel or persona.
 
+mod attribute;
 mod csvlog;
 mod fastcsv;
 mod io;
@@ -30,6 +33,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek};
 use std::path::Path;
 
+pub use attribute::CaseAttribute;
 use cxmap_analytics::EventLog;
 pub use encoding_rs::Encoding;
 
@@ -245,6 +249,28 @@ pub fn read_path(
     options: &ReadOptions,
     progress: Option<&mut dyn FnMut(u64)>,
 ) -> Result<EventLog, LogFileError> {
+    read_path_collecting(path, options, None, progress)
+}
+
+/// Reads a log file as [`read_path`] does and collects `segment`'s column (CSV, Parquet) or
+/// attribute (XES) per case. A missing CSV or Parquet column is an error; an XES attribute
+/// that no trace or event has leaves every case without a value. A plain CSV file is then
+/// read by one thread, and a Parquet file twice (the second time row by row).
+pub fn read_path_with_segment(
+    path: &Path,
+    options: &ReadOptions,
+    segment: &mut CaseAttribute,
+    progress: Option<&mut dyn FnMut(u64)>,
+) -> Result<EventLog, LogFileError> {
+    read_path_collecting(path, options, Some(segment), progress)
+}
+
+fn read_path_collecting(
+    path: &Path,
+    options: &ReadOptions,
+    segment: Option<&mut CaseAttribute>,
+    progress: Option<&mut dyn FnMut(u64)>,
+) -> Result<EventLog, LogFileError> {
     let named = |source| LogFileError::Io {
         path: path.display().to_string(),
         source,
@@ -265,7 +291,7 @@ pub fn read_path(
         // A pipe or a device (`/dev/stdin`, a shell's `<(zcat log.csv.gz)`) cannot be opened
         // again from its start, so reading goes on from the bytes already taken.
         let stream = std::io::Cursor::new(head.to_vec()).chain(file);
-        return name_io_errors(read(stream, size, options, progress));
+        return name_io_errors(read_collecting(stream, size, options, segment, progress));
     }
     let is_parquet = match options.format {
         Some(f) => f == Format::Parquet,
@@ -273,18 +299,23 @@ pub fn read_path(
     };
     if is_parquet {
         drop(file);
-        return parquet::read_parquet(|| File::open(path).map_err(named), options, progress);
+        let open = || File::open(path).map_err(named);
+        let log = parquet::read_parquet(open, options, progress)?;
+        if let Some(segment) = segment {
+            parquet::read_case_attribute(open()?, options, segment)?;
+        }
+        return Ok(log);
     }
     let plain_csv = match options.format {
         Some(f) => f == Format::Csv && !head.starts_with(&[0x1f, 0x8b]),
         None => !head.starts_with(&[0x1f, 0x8b]) && sniff(head) == Format::Csv,
     };
-    if plain_csv {
+    if plain_csv && segment.is_none() {
         drop(file);
         return csvlog::read_csv_file(path, size, options, progress);
     }
     file.rewind().map_err(named)?;
-    name_io_errors(read(file, size, options, progress))
+    name_io_errors(read_collecting(file, size, options, segment, progress))
 }
 
 /// Reads a log from any byte stream. `size_hint` (bytes, 0 if unknown) only
@@ -293,6 +324,16 @@ pub fn read<R: Read>(
     input: R,
     size_hint: u64,
     options: &ReadOptions,
+    progress: Option<&mut dyn FnMut(u64)>,
+) -> Result<EventLog, LogFileError> {
+    read_collecting(input, size_hint, options, None, progress)
+}
+
+fn read_collecting<R: Read>(
+    input: R,
+    size_hint: u64,
+    options: &ReadOptions,
+    segment: Option<&mut CaseAttribute>,
     progress: Option<&mut dyn FnMut(u64)>,
 ) -> Result<EventLog, LogFileError> {
     let counted = io::Progress::new(input, progress);
@@ -305,7 +346,11 @@ pub fn read<R: Read>(
         let mut bytes = Vec::with_capacity(usize::try_from(size_hint).unwrap_or(0));
         raw.read_to_end(&mut bytes).map_err(io_err)?;
         let bytes = ::bytes::Bytes::from(bytes);
-        return parquet::read_parquet(|| Ok(bytes.clone()), options, None);
+        let log = parquet::read_parquet(|| Ok(bytes.clone()), options, None)?;
+        if let Some(segment) = segment {
+            parquet::read_case_attribute(bytes, options, segment)?;
+        }
+        return Ok(log);
     }
     let gzip = head.starts_with(&[0x1f, 0x8b]);
     if gzip {
@@ -318,8 +363,8 @@ pub fn read<R: Read>(
         // Compressed logs expand ~10×; guess the event count from that.
         let hint = size_hint.saturating_mul(10);
         match format {
-            Format::Xes => xes::read_xes(text, true),
-            Format::Csv => csvlog::read_csv(text, hint, options, true),
+            Format::Xes => xes::read_xes(text, true, segment),
+            Format::Csv => csvlog::read_csv(text, hint, options, true, segment),
             Format::Parquet => Err(LogFileError::Parquet(
                 "a gzip-compressed Parquet file is not supported (Parquet compresses its own pages)"
                     .into(),
@@ -331,8 +376,8 @@ pub fn read<R: Read>(
             None => sniff(head),
         };
         match format {
-            Format::Xes => xes::read_xes(raw, false),
-            Format::Csv => csvlog::read_csv(raw, size_hint, options, false),
+            Format::Xes => xes::read_xes(raw, false, segment),
+            Format::Csv => csvlog::read_csv(raw, size_hint, options, false, segment),
             Format::Parquet => Err(LogFileError::Parquet("no Parquet magic bytes".into())),
         }
     }

@@ -21,8 +21,10 @@ use parquet::basic::{ConvertedType, LogicalType, TimeUnit, Type as PhysicalType}
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
 use parquet::data_type::{ByteArrayType, DataType, Int32Type, Int64Type, Int96Type};
 use parquet::file::reader::{ChunkReader, FileReader, RowGroupReader, SerializedFileReader};
+use parquet::record::Field;
 use parquet::schema::types::ColumnDescriptor;
 
+use crate::attribute::CaseAttribute;
 use crate::keep::KeepSet;
 use crate::parquet_pages::{Cell, PageColumn};
 use crate::timestamp::parse_timestamp_bytes;
@@ -77,35 +79,41 @@ fn type_name(c: &ColumnDescriptor) -> String {
     }
 }
 
+/// The top-level, single-valued column `want`: its leaf index and descriptor.
+fn find_column<'c>(
+    columns: &'c [std::sync::Arc<ColumnDescriptor>],
+    want: &str,
+) -> Result<(usize, &'c ColumnDescriptor), LogFileError> {
+    let found = columns
+        .iter()
+        .position(|c| c.path().parts().len() == 1 && c.name() == want)
+        .ok_or_else(|| LogFileError::MissingColumn {
+            column: want.to_owned(),
+            found: columns
+                .iter()
+                .map(|c| c.path().string())
+                .collect::<Vec<_>>()
+                .join(","),
+        })?;
+    let c = columns
+        .get(found)
+        .map(|c| c.as_ref())
+        .ok_or_else(|| LogFileError::Parquet("schema changed while reading".into()))?;
+    if c.max_rep_level() > 0 {
+        return Err(LogFileError::ColumnType {
+            column: want.to_owned(),
+            found: format!("repeated {}", type_name(c)),
+            expected: "a single value per row",
+        });
+    }
+    Ok((found, c))
+}
+
 fn layout(
     columns: &[std::sync::Arc<ColumnDescriptor>],
     options: &ReadOptions,
 ) -> Result<Layout, LogFileError> {
-    let find = |want: &str| -> Result<(usize, &ColumnDescriptor), LogFileError> {
-        let found = columns
-            .iter()
-            .position(|c| c.path().parts().len() == 1 && c.name() == want)
-            .ok_or_else(|| LogFileError::MissingColumn {
-                column: want.to_owned(),
-                found: columns
-                    .iter()
-                    .map(|c| c.path().string())
-                    .collect::<Vec<_>>()
-                    .join(","),
-            })?;
-        let c = columns
-            .get(found)
-            .map(|c| c.as_ref())
-            .ok_or_else(|| LogFileError::Parquet("schema changed while reading".into()))?;
-        if c.max_rep_level() > 0 {
-            return Err(LogFileError::ColumnType {
-                column: want.to_owned(),
-                found: format!("repeated {}", type_name(c)),
-                expected: "a single value per row",
-            });
-        }
-        Ok((found, c))
-    };
+    let find = |want: &str| find_column(columns, want);
     let wrong =
         |column: &str, c: &ColumnDescriptor, expected: &'static str| LogFileError::ColumnType {
             column: column.to_owned(),
@@ -721,4 +729,82 @@ where
         cb(read_bytes.load(Ordering::Relaxed));
     }
     Ok(log)
+}
+
+/// Collects `attribute`'s column per case: a second pass over the file, row by row, for a
+/// funnel split by segment (the columnar pass above keeps three columns only). Rows the
+/// columnar pass refuses (a null case id or timestamp) are skipped here.
+pub(crate) fn read_case_attribute<R: ChunkReader + 'static>(
+    input: R,
+    options: &ReadOptions,
+    attribute: &mut CaseAttribute,
+) -> Result<(), LogFileError> {
+    let reader = SerializedFileReader::new(input).map_err(perr)?;
+    let meta = reader.metadata().file_metadata();
+    let layout = layout(meta.schema_descr().columns(), options)?;
+    find_column(meta.schema_descr().columns(), attribute.column())?;
+    let wanted = [
+        options.case_column.as_str(),
+        options.timestamp_column.as_str(),
+        attribute.column(),
+    ];
+    let root = meta.schema();
+    let fields = root
+        .get_fields()
+        .iter()
+        .filter(|f| wanted.contains(&f.name()))
+        .cloned()
+        .collect();
+    let projection = parquet::schema::types::Type::group_type_builder(root.name())
+        .with_fields(fields)
+        .build()
+        .map_err(perr)?;
+    let column = attribute.column().to_owned();
+    for row in reader.get_row_iter(Some(projection)).map_err(perr)? {
+        let row = row.map_err(perr)?;
+        let (mut case, mut timestamp, mut value) = (None, None, None);
+        for (name, field) in row.get_column_iter() {
+            // One column may play two roles (e.g. the case id as its own segment).
+            if *name == options.case_column {
+                case = field_text(field);
+            }
+            if *name == options.timestamp_column {
+                timestamp = field_ms(field, layout.timestamp.1);
+            }
+            if *name == column {
+                value = field_text(field);
+            }
+        }
+        if let (Some(case), Some(timestamp), Some(value)) = (case, timestamp, value) {
+            attribute.offer(&case, timestamp, &value);
+        }
+    }
+    Ok(())
+}
+
+/// A value as text: strings as they are, numbers, booleans and dates in their usual
+/// notation; `None` for null and for bytes that are not UTF-8.
+fn field_text(field: &Field) -> Option<String> {
+    match field {
+        Field::Null => None,
+        Field::Str(s) => Some(s.clone()),
+        Field::Bytes(b) => std::str::from_utf8(b.data()).ok().map(str::to_owned),
+        other => Some(other.to_string()),
+    }
+}
+
+/// A timestamp as milliseconds, as the columnar pass reads it; only the order within a case
+/// matters here.
+fn field_ms(field: &Field, kind: TsKind) -> Option<i64> {
+    match (field, kind) {
+        (Field::TimestampMillis(ms), _) => Some(*ms),
+        (Field::TimestampMicros(us), _) => Some(us.div_euclid(1_000)),
+        (Field::Long(n), TsKind::Int64 { per_ms }) => Some(n.div_euclid(per_ms)),
+        (Field::Date(days) | Field::Int(days), TsKind::Date) => {
+            i64::from(*days).checked_mul(86_400_000)
+        }
+        (Field::Str(s), TsKind::Text) => crate::parse_timestamp_ms(s),
+        (Field::Bytes(b), TsKind::Text) => parse_timestamp_bytes(b.data()),
+        _ => None,
+    }
 }

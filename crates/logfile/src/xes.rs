@@ -2,8 +2,9 @@
 //!
 //! Only direct attribute children of `<trace>` and `<event>` are read: the
 //! trace's `concept:name` (case id), the event's `concept:name` (activity) and
-//! `time:timestamp`. `<global>`, `<extension>`, `<classifier>` and nested
-//! attributes are skipped. Events keep their order in the file; the builder
+//! `time:timestamp`, and when a segment is collected, the trace's or event's
+//! attribute of that key whatever its type. `<global>`, `<extension>`,
+//! `<classifier>` and nested attributes are skipped. Events keep their order in the file; the builder
 //! then orders each case by timestamp (stable).
 
 use std::io::BufRead;
@@ -13,6 +14,7 @@ use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 
 use crate::LogFileError;
+use crate::attribute::CaseAttribute;
 use crate::timestamp::parse_timestamp_ms;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,14 +29,24 @@ enum Scope {
 struct PendingEvent {
     activity: Option<String>,
     timestamp: Option<i64>,
+    segment: Option<String>,
 }
 
-struct State {
+/// An event of the current trace seen before the trace's `concept:name`.
+struct Buffered {
+    activity: String,
+    timestamp: i64,
+    segment: Option<String>,
+}
+
+struct State<'a> {
     builder: EventLogBuilder,
     case: Option<String>,
-    /// Events of the current trace seen before its `concept:name`.
-    buffered: Vec<(String, i64)>,
+    buffered: Vec<Buffered>,
     event: PendingEvent,
+    segment: Option<&'a mut CaseAttribute>,
+    /// The current trace's own value of the segment attribute.
+    trace_segment: Option<String>,
 }
 
 fn xes_err(position: u64, message: impl Into<String>) -> LogFileError {
@@ -68,7 +80,7 @@ fn key_value(
     Ok((key, value))
 }
 
-impl State {
+impl State<'_> {
     /// An attribute element directly inside a trace or event.
     fn attribute(
         &mut self,
@@ -78,10 +90,11 @@ impl State {
     ) -> Result<(), LogFileError> {
         let tag = e.local_name();
         let tag = tag.as_ref();
+        let typed_value = matches!(tag, "string" | "id" | "int" | "float" | "boolean" | "date");
         let wanted = matches!(
             (parent, tag),
             (Scope::Trace, "string" | "id" | "int") | (Scope::Event, "string" | "date")
-        );
+        ) || (self.segment.is_some() && typed_value);
         if !wanted {
             return Ok(());
         }
@@ -89,6 +102,13 @@ impl State {
         let (Some(key), Some(value)) = (key, value) else {
             return Ok(());
         };
+        if typed_value && self.segment.as_ref().is_some_and(|s| s.column() == key) {
+            match parent {
+                Scope::Trace => self.trace_segment = Some(value.clone()),
+                Scope::Event => self.event.segment = Some(value.clone()),
+                Scope::Log | Scope::Other => {}
+            }
+        }
         match (parent, key.as_str()) {
             (Scope::Trace, "concept:name") => {
                 if value.is_empty() {
@@ -97,8 +117,13 @@ impl State {
                         field: "trace concept:name".to_owned(),
                     });
                 }
-                for (a, t) in std::mem::take(&mut self.buffered) {
-                    self.builder.push(&value, &a, t)?;
+                for event in std::mem::take(&mut self.buffered) {
+                    if let (Some(segment), Some(v)) = (self.segment.as_deref_mut(), &event.segment)
+                    {
+                        segment.offer(&value, event.timestamp, v);
+                    }
+                    self.builder
+                        .push(&value, &event.activity, event.timestamp)?;
                 }
                 self.case = Some(value);
             }
@@ -126,15 +151,33 @@ impl State {
             .timestamp
             .ok_or_else(|| xes_err(position, "event without time:timestamp"))?;
         match &self.case {
-            Some(c) => self.builder.push(c, &activity, ts)?,
-            None => self.buffered.push((activity, ts)),
+            Some(c) => {
+                if let (Some(segment), Some(v)) = (self.segment.as_deref_mut(), &ev.segment) {
+                    segment.offer(c, ts, v);
+                }
+                self.builder.push(c, &activity, ts)?;
+            }
+            None => self.buffered.push(Buffered {
+                activity,
+                timestamp: ts,
+                segment: ev.segment,
+            }),
         }
         Ok(())
     }
 
     fn end_trace(&mut self, position: u64) -> Result<(), LogFileError> {
-        if self.case.take().is_none() && !self.buffered.is_empty() {
-            return Err(xes_err(position, "trace without concept:name"));
+        let trace_segment = self.trace_segment.take();
+        match self.case.take() {
+            None if !self.buffered.is_empty() => {
+                return Err(xes_err(position, "trace without concept:name"));
+            }
+            Some(case) => {
+                if let (Some(segment), Some(v)) = (self.segment.as_deref_mut(), trace_segment) {
+                    segment.set_for_case(&case, &v);
+                }
+            }
+            None => {}
         }
         self.buffered.clear();
         Ok(())
@@ -149,8 +192,12 @@ fn child_scope(parent: Scope, tag: &str) -> Scope {
     }
 }
 
-/// Reads an XES document.
-pub(crate) fn read_xes<R: BufRead>(input: R, gzip: bool) -> Result<EventLog, LogFileError> {
+/// Reads an XES document; with `segment`, that attribute is collected per case as well.
+pub(crate) fn read_xes<R: BufRead>(
+    input: R,
+    gzip: bool,
+    segment: Option<&mut CaseAttribute>,
+) -> Result<EventLog, LogFileError> {
     let mut reader = quick_xml::Reader::from_reader(input);
     reader.config_mut().trim_text(true);
     let mut buf = Vec::with_capacity(4096);
@@ -160,6 +207,8 @@ pub(crate) fn read_xes<R: BufRead>(input: R, gzip: bool) -> Result<EventLog, Log
         case: None,
         buffered: Vec::new(),
         event: PendingEvent::default(),
+        segment,
+        trace_segment: None,
     };
     let mut seen_log = false;
     loop {

@@ -7,7 +7,6 @@ mod common;
 use std::io::Write;
 use std::path::PathBuf;
 
-use cxmap_analytics::EventLog;
 use cxmap_logfile::{
     Format, LogFileError, ReadOptions, TextEncoding, encoding_from_label, read, read_path,
 };
@@ -16,21 +15,6 @@ fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
-}
-
-/// (case, [(activity, ms)]) in log order.
-fn traces(log: &EventLog) -> Vec<(String, Vec<(String, i64)>)> {
-    log.cases()
-        .map(|c| {
-            let evs = c
-                .activities
-                .iter()
-                .zip(c.timestamps)
-                .map(|(&a, &t)| (log.activity_names()[a as usize].clone(), t))
-                .collect();
-            (c.id.to_owned(), evs)
-        })
-        .collect()
 }
 
 const T0: i64 = 1_709_251_200_000; // 2024-03-01T00:00:00Z
@@ -62,7 +46,7 @@ fn csv_fixture_orders_by_case_then_time_with_ties_in_file_order() {
         Some(&mut cb),
     )
     .unwrap();
-    assert_eq!(traces(&log), expected_csv());
+    assert_eq!(common::traces(&log), expected_csv());
     assert_eq!(last, std::fs::metadata(fixture("small.csv")).unwrap().len());
 }
 
@@ -78,7 +62,7 @@ fn csv_with_bom_and_other_column_names() {
     };
     let log = read(text.as_bytes(), 0, &opts, None).unwrap();
     assert_eq!(
-        traces(&log),
+        common::traces(&log),
         vec![("x".into(), vec![("B".into(), T0), ("A".into(), T0 + 1000)])]
     );
 }
@@ -90,13 +74,13 @@ fn cp949_csv_is_detected_and_can_be_forced() {
     assert!(!bad);
     assert!(std::str::from_utf8(&bytes).is_err());
     let auto = read(&bytes[..], 0, &ReadOptions::default(), None).unwrap();
-    assert_eq!(traces(&auto), expected_csv());
+    assert_eq!(common::traces(&auto), expected_csv());
     let forced = ReadOptions {
         encoding: TextEncoding::Fixed(encoding_from_label("cp949").unwrap()),
         ..ReadOptions::default()
     };
     assert_eq!(
-        traces(&read(&bytes[..], 0, &forced, None).unwrap()),
+        common::traces(&read(&bytes[..], 0, &forced, None).unwrap()),
         expected_csv()
     );
     // Forcing UTF-8 on CP949 bytes names the line and field.
@@ -115,7 +99,7 @@ fn cp949_csv_is_detected_and_can_be_forced() {
 fn xes_fixture() {
     let log = read_path(&fixture("small.xes"), &ReadOptions::default(), None).unwrap();
     assert_eq!(
-        traces(&log),
+        common::traces(&log),
         vec![
             (
                 "t1".into(),
@@ -148,7 +132,7 @@ fn gzip_xes_and_gzip_csv_from_files() {
     let q = dir.path().join("log.csv.gz");
     std::fs::write(&q, gz(&csv)).unwrap();
     assert_eq!(
-        traces(&read_path(&q, &ReadOptions::default(), None).unwrap()),
+        common::traces(&read_path(&q, &ReadOptions::default(), None).unwrap()),
         expected_csv()
     );
 }
@@ -176,7 +160,7 @@ fn logs_read_through_a_pipe_equal_the_same_files() {
         (long_csv.clone(), long_path.clone()),
         (gz(&long_csv), long_path.clone()),
     ] {
-        let piped = common::read_through_pipe(bytes, &opts).unwrap();
+        let piped = common::through_pipe(bytes, |p| read_path(p, &opts, None)).unwrap();
         assert_eq!(
             piped,
             read_path(&file, &opts, None).unwrap(),
@@ -185,12 +169,12 @@ fn logs_read_through_a_pipe_equal_the_same_files() {
         );
     }
     assert_eq!(
-        traces(&common::read_through_pipe(csv, &opts).unwrap()),
+        common::traces(&common::through_pipe(csv, |p| read_path(p, &opts, None)).unwrap()),
         expected_csv()
     );
     // An error still names the line.
     let bad = b"case_id,activity,timestamp\nc1,a,2024-03-01 00:00:00\nc1,b,yesterday\n".to_vec();
-    let err = common::read_through_pipe(bad, &opts)
+    let err = common::through_pipe(bad, |p| read_path(p, &opts, None))
         .unwrap_err()
         .to_string();
     assert!(err.contains("line 3"), "{err}");

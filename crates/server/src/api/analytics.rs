@@ -8,11 +8,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
 use cxmap_analytics::{
-    self as analytics, Bottlenecks, Conformance, Dfg, Funnel, FunnelSpec, Variants,
+    self as analytics, Bottlenecks, Conformance, Dfg, FunnelReport, FunnelSpec, Variants,
 };
 use cxmap_domain::{Journey, JourneyId, Lang, Role};
 use cxmap_render::{ProcessActivity, ProcessEdge, ProcessMap};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::maps::download;
@@ -118,25 +118,6 @@ pub struct FunnelQuery {
     segment: Option<String>,
 }
 
-/// A funnel, and when asked for, the same funnel per segment.
-#[derive(Serialize)]
-pub struct FunnelResult {
-    #[serde(flatten)]
-    funnel: Funnel,
-    /// By cases (most first), then value; only with `segment`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    segments: Option<Vec<FunnelSegment>>,
-}
-
-/// The funnel of the cases of one segment.
-#[derive(Serialize)]
-pub struct FunnelSegment {
-    /// The attribute's value; `null` for cases without it.
-    segment: Option<String>,
-    #[serde(flatten)]
-    funnel: Funnel,
-}
-
 /// Parses `30d`, `12h`, `90m`, `45s`, `2w` or bare seconds into milliseconds.
 fn window_ms(text: &str) -> ApiResult<i64> {
     let text = text.trim();
@@ -173,7 +154,7 @@ pub async fn funnel(
     Principal(user): Principal,
     ApiPath(id): ApiPath<JourneyId>,
     ApiQuery(q): ApiQuery<FunnelQuery>,
-) -> ApiResult<Json<FunnelResult>> {
+) -> ApiResult<Json<FunnelReport>> {
     let window_ms = window_ms(q.window.as_deref().unwrap_or("30d"))?;
     let naming = RawQuery { raw: q.raw }.naming();
     let (journey, log) = journey_log(&state, &user, id, |_| naming).await?;
@@ -189,10 +170,7 @@ pub async fn funnel(
     }
     let spec = FunnelSpec { steps, window_ms };
     match q.segment.as_deref().map(str::trim) {
-        None => Ok(Json(FunnelResult {
-            funnel: analytics::funnel(&log, &spec),
-            segments: None,
-        })),
+        None => Ok(Json(analytics::funnel(&log, &spec).into())),
         Some("") => Err(ApiError::invalid_field(
             "segment",
             "name the event attribute to split by",
@@ -208,22 +186,7 @@ pub async fn funnel(
             let split = analytics::funnel_by_segment(&log, &spec, |case| {
                 Some(values.get(case.id).cloned())
             });
-            let mut segments: Vec<FunnelSegment> = split
-                .segments
-                .into_iter()
-                .map(|(segment, funnel)| FunnelSegment { segment, funnel })
-                .collect();
-            segments.sort_by(|a, b| {
-                b.funnel
-                    .cases
-                    .cmp(&a.funnel.cases)
-                    .then_with(|| a.segment.is_none().cmp(&b.segment.is_none()))
-                    .then_with(|| a.segment.cmp(&b.segment))
-            });
-            Ok(Json(FunnelResult {
-                funnel: split.total,
-                segments: Some(segments),
-            }))
+            Ok(Json(split.into()))
         }
     }
 }
