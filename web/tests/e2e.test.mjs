@@ -90,6 +90,64 @@ describe('web app against cxmap demo', { skip: skipReason, timeout: 240_000 }, (
     }
   });
 
+  test('the analytics dialog shows the measured funnel, split by channel, and the process map', async () => {
+    const ctx = await newContext(browser, server.base, { locale: 'ko-KR', viewport: { width: 1440, height: 900 } });
+    try {
+      const page = await ctx.newPage();
+      await page.goto('/app/');
+      await page.waitForSelector('[data-testid=journey-card]');
+      await page.locator('[data-testid=journey-card]', { hasText: '쇼핑' }).first().click();
+      await page.waitForSelector('[data-testid=editor][data-status=online]');
+      const journeyId = page.url().match(/[0-9a-f]{8}-[0-9a-f-]{27}/)[0];
+      const analytics = `/api/v1/journeys/${journeyId}/analytics`;
+      // The dialog starts with the designed touchpoints that events were mapped to.
+      const journey = await server.api('GET', `/api/v1/journeys/${journeyId}`);
+      const { activities } = await server.api('GET', `${analytics}/dfg`);
+      const designed = journey.stages.flatMap((st) => st.touchpoints.map((tp) => tp.name));
+      const measured = designed.filter((name) => activities[name] > 0);
+      assert.ok(measured.length > 3 && measured.length < designed.length, `${measured} of ${designed}`);
+      const funnel = (steps, extra = '') =>
+        server.api('GET', `${analytics}/funnel?window=30d&steps=${encodeURIComponent(steps.join(','))}${extra}`);
+      const report = await funnel(measured);
+      const fmt = (n) => new Intl.NumberFormat('ko-KR').format(n);
+
+      await page.click('[data-testid=open-analytics]');
+      await page.waitForSelector('[data-testid=funnel-table]');
+      const chips = page.locator('[data-testid=step-chip]');
+      assert.deepEqual(await chips.allTextContents(), designed);
+      const rows = page.locator('[data-testid=funnel-table] tbody tr');
+      await until(async () => (await rows.count()) === measured.length, { message: 'a row per measured touchpoint' });
+      assert.match(await page.textContent('[data-testid=funnel-table] thead'), new RegExp(`전체 · ${fmt(report.cases)}건`));
+      const cells = async (i) => (await rows.nth(i).textContent()).replace(/\s+/g, ' ');
+      assert.ok((await cells(0)).includes(`${report.steps[0].activity}${fmt(report.steps[0].cases)}`), await cells(0));
+
+      // The referral link is an alternative to the ad, not a step after it: leaving it out
+      // lets the cases go on to the search.
+      const alternative = measured[1];
+      await chips.filter({ hasText: alternative }).click();
+      const without = await funnel(measured.filter((name) => name !== alternative), '&segment=채널');
+      assert.ok(without.steps[1].cases > 0, JSON.stringify(without.steps[1]));
+      await until(async () => (await rows.count()) === measured.length - 1, { message: 'the step to be left out' });
+
+      // The picker offers the demo's 채널 attribute; choosing it adds a column per channel.
+      await page.selectOption('[data-testid=funnel-segment]', '채널');
+      await page.waitForSelector('[data-testid=segment-head]');
+      const heads = await page.locator('[data-testid=segment-head]').allTextContents();
+      assert.deepEqual(heads.map((h) => h.replace(/[0-9,]+건$/, '')), without.segments.map((s) => s.segment ?? '(값 없음)'));
+      assert.ok((await cells(1)).includes(`${without.steps[1].activity}${fmt(without.steps[1].cases)}`), await cells(1));
+      await page.mouse.move(0, 0);
+      await page.screenshot({ path: join(RESULTS, 'analytics-funnel-ko.png') });
+
+      await page.click('[data-testid=tab-process]');
+      await until(() => page.$eval('[data-testid=process-map]', (img) => img.complete && img.naturalWidth > 0), {
+        timeout: 10_000, message: 'the process map image to load',
+      });
+      await page.screenshot({ path: join(RESULTS, 'analytics-process-ko.png') });
+    } finally {
+      await ctx.close();
+    }
+  });
+
   test('two editors edit the same stage and touchpoints at once and converge', async () => {
     const { ws, journey } = await fixtureJourney(server);
     const ctxA = await newContext(browser, server.base);

@@ -292,9 +292,13 @@ impl Dice {
     }
 }
 
+/// A demo event: case, name, time in µs and the attributes' JSON text.
+type DemoEvent = (String, &'static str, i64, Option<&'static str>);
+
 /// A realistic retail event log: `cases` customers from the ad click to the review, with
-/// drop-offs at every step, search/view loops, inquiries and a few unmapped app events.
-fn demo_events(cases: usize) -> Vec<(String, &'static str, i64)> {
+/// drop-offs at every step, search/view loops, inquiries and a few unmapped app events. Each
+/// case's first event says its channel (`채널`: 앱, 모바일 웹 or PC 웹), to split funnels by.
+fn demo_events(cases: usize) -> Vec<DemoEvent> {
     const MINUTE: i64 = 60_000_000;
     const DAY: i64 = 24 * 60 * MINUTE;
     let start = 1_740_787_200_000_000; // 2025-03-01T00:00:00Z
@@ -303,19 +307,28 @@ fn demo_events(cases: usize) -> Vec<(String, &'static str, i64)> {
     for n in 0..cases {
         let case = format!("고객-{n:05}");
         let mut t = start + dice.between(0, 60) * DAY + dice.between(0, 24 * 60) * MINUTE;
-        let step = |out: &mut Vec<_>, name: &'static str, t: &mut i64, gap: i64| {
+        let step = |out: &mut Vec<DemoEvent>, name: &'static str, t: &mut i64, gap: i64| {
             *t += gap;
-            out.push((case.clone(), name, *t));
+            out.push((case.clone(), name, *t, None));
         };
-        if dice.chance(0.3) {
+        let first = out.len();
+        let channel = if dice.chance(0.3) {
             step(&mut out, "앱 실행", &mut t, 0);
-        }
+            r#"{"채널":"앱"}"#
+        } else if dice.chance(0.55) {
+            r#"{"채널":"모바일 웹"}"#
+        } else {
+            r#"{"채널":"PC 웹"}"#
+        };
         let entry = if dice.chance(0.8) {
             "광고 클릭"
         } else {
             "추천 링크 열기"
         };
         step(&mut out, entry, &mut t, dice.between(0, 5) * MINUTE);
+        if let Some(e) = out.get_mut(first) {
+            e.3 = Some(channel);
+        }
         if !dice.chance(0.85) {
             continue;
         }
@@ -408,11 +421,11 @@ async fn seed_events(
     let events = demo_events(3000);
     let batch: Vec<NewEvent<'_>> = events
         .iter()
-        .map(|(case, name, ts)| NewEvent {
+        .map(|(case, name, ts, attributes)| NewEvent {
             case_id: case,
             activity: name,
             ts_us: *ts,
-            attributes: None,
+            attributes: *attributes,
         })
         .collect();
     let key = BatchKey {

@@ -656,4 +656,13 @@ async fn a_funnel_splits_by_an_event_attribute() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error["field"], "segment");
+
+    // The keys a picker offers: 채널 is on four events.
+    let keys = app
+        .get_json(&format!(
+            "/api/v1/journeys/{}/analytics/attributes",
+            journey.id
+        ))
+        .await;
+    assert_eq!(keys, json!({"attributes": [{"key": "채널", "events": 4}]}));
 }

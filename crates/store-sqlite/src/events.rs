@@ -286,6 +286,27 @@ impl EventStore for SqliteStore {
         .map_err(map_err)
     }
 
+    async fn attribute_key_counts(
+        &self,
+        workspace: WorkspaceId,
+        limit: u32,
+    ) -> StoreResult<Vec<(String, u64)>> {
+        let rows = sqlx::query_as::<_, (String, i64)>(
+            "SELECT a.key, count(*) AS n FROM events e, json_each(e.attrs) a \
+             WHERE e.workspace_id = $1 AND a.type IN ('text', 'integer', 'real', 'true', 'false') \
+             GROUP BY a.key ORDER BY n DESC, a.key LIMIT $2",
+        )
+        .bind(workspace.as_uuid())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(rows
+            .into_iter()
+            .map(|(k, n)| (k, n.max(0) as u64))
+            .collect())
+    }
+
     async fn event_name_counts(&self, workspace: WorkspaceId) -> StoreResult<Vec<(String, u64)>> {
         let rows = sqlx::query(
             "SELECT activity, count(*) AS n FROM events WHERE workspace_id = $1 \

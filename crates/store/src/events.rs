@@ -102,6 +102,14 @@ pub trait EventStore {
         key: &str,
     ) -> StoreResult<Vec<(String, String)>>;
 
+    /// The attribute keys of `workspace`'s events that carry a string, number or boolean, each
+    /// with its number of such events: most used first, then by key; at most `limit`.
+    async fn attribute_key_counts(
+        &self,
+        workspace: WorkspaceId,
+        limit: u32,
+    ) -> StoreResult<Vec<(String, u64)>>;
+
     /// Every distinct event name of `workspace` with its number of events, by name.
     async fn event_name_counts(&self, workspace: WorkspaceId) -> StoreResult<Vec<(String, u64)>>;
 

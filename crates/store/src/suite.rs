@@ -600,6 +600,25 @@ pub async fn case_attributes_come_from_the_earliest_event_with_one<S: Store>(sto
             .unwrap()
             .is_empty()
     );
+    // The keys a funnel can be split by: scalar values only, most used first, then by key.
+    let keys = |v: &[(&str, u64)]| -> Vec<(String, u64)> {
+        v.iter().map(|(k, n)| (k.to_string(), *n)).collect()
+    };
+    assert_eq!(
+        store.attribute_key_counts(workspace.id, 10).await.unwrap(),
+        keys(&[("채널", 7), ("a.b \"c\"", 1), ("other", 1), ("x", 1)])
+    );
+    assert_eq!(
+        store.attribute_key_counts(workspace.id, 2).await.unwrap(),
+        keys(&[("채널", 7), ("a.b \"c\"", 1)])
+    );
+    assert!(
+        store
+            .attribute_key_counts(other, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// An import becomes visible only when committed; dropped, it leaves nothing behind.

@@ -7,6 +7,7 @@ import { BASE, Link } from '../ui';
 import { Header, initials } from '../pages/home';
 import { JourneyGrid, stepStage, stepTouchpoint, type Sel } from './grid';
 import { ExportMenu, HelpDialog, MembersDialog, ShareDialog } from './dialogs';
+import { AnalyticsDialog } from './analytics';
 import { AuditTable, CommentsPanel, DetailsPanel, PersonasPanel, useComments, type MemberLite } from './side';
 import { Editable } from './widgets';
 
@@ -34,7 +35,7 @@ export function EditorPage({ journeyId, me }: { journeyId: string; me: Me }) {
   const [sel, setSel] = useState<Sel>(null);
   const [view, setView] = useState<'map' | 'audit'>('map');
   const [panel, setPanel] = useState<Panel>('details');
-  const [dialog, setDialog] = useState<'share' | 'members' | 'help' | null>(null);
+  const [dialog, setDialog] = useState<'share' | 'members' | 'help' | 'analytics' | null>(null);
   const [exportOpen, setExportOpen] = useState(false);
   const [lanesOpen, setLanesOpen] = useState(false);
   const [extraLanes, setExtraLanes] = useState<{ needs: boolean; expectations: boolean }>(() => {
@@ -247,6 +248,7 @@ export function EditorPage({ journeyId, me }: { journeyId: string; me: Me }) {
             <button class="btn ghost small" data-testid="export" onClick={() => setExportOpen(!exportOpen)}>{t('export')} ▾</button>
             {exportOpen && <ExportMenu journeyId={journeyId} onClose={() => setExportOpen(false)} />}
           </div>
+          <button class="btn ghost small" data-testid="open-analytics" onClick={() => setDialog('analytics')}>{t('analytics')}</button>
           {role === 'owner' && <button class="btn ghost small" data-testid="open-share" onClick={() => setDialog('share')}>{t('share')}</button>}
           {workspace && <button class="btn ghost small" data-testid="open-members-editor" onClick={() => setDialog('members')}>{t('members')}</button>}
           <button class="btn ghost small" data-testid="open-help" onClick={() => setDialog('help')} title={t('help')}>?</button>
@@ -292,6 +294,7 @@ export function EditorPage({ journeyId, me }: { journeyId: string; me: Me }) {
       {dialog === 'share' && <ShareDialog journeyId={journeyId} onClose={() => setDialog(null)} />}
       {dialog === 'members' && workspace && <MembersDialog workspace={workspace} me={me} onClose={() => setDialog(null)} />}
       {dialog === 'help' && <HelpDialog onClose={() => setDialog(null)} />}
+      {dialog === 'analytics' && j && <AnalyticsDialog journeyId={journeyId} touchpoints={j.stages.flatMap((st) => st.touchpoints.map((tp) => tp.name))} onClose={() => setDialog(null)} />}
     </div>
   );
 }

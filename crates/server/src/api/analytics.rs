@@ -12,7 +12,7 @@ use cxmap_analytics::{
 };
 use cxmap_domain::{Journey, JourneyId, Lang, Role};
 use cxmap_render::{ProcessActivity, ProcessEdge, ProcessMap};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::maps::download;
@@ -189,6 +189,46 @@ pub async fn funnel(
             Ok(Json(split.into()))
         }
     }
+}
+
+/// How many attribute keys the picker lists at most.
+const ATTRIBUTE_KEYS_LIMIT: u32 = 100;
+
+/// The event attributes a funnel can be split by.
+#[derive(Serialize)]
+pub struct AttributeKeys {
+    /// Most used first, then by key; at most 100.
+    attributes: Vec<AttributeKey>,
+}
+
+/// One event attribute key.
+#[derive(Serialize)]
+pub struct AttributeKey {
+    key: String,
+    /// Events that carry it with a string, number or boolean value.
+    events: u64,
+}
+
+/// The event attribute keys of the journey's workspace, for `segment` on the funnel.
+#[utoipa::path(get, path = "/api/v1/journeys/{id}/analytics/attributes", tag = "analytics",
+    params(("id" = JourneyId, Path)), responses((status = 200, body = Object)))]
+pub async fn attributes(
+    State(state): State<AppState>,
+    Principal(user): Principal,
+    ApiPath(id): ApiPath<JourneyId>,
+) -> ApiResult<Json<AttributeKeys>> {
+    let (journey, _) = access::journey(&state, &user, id, Role::Viewer).await?;
+    let workspace = workspace_of(&state, &journey).await?;
+    let keys = state
+        .store
+        .attribute_key_counts(workspace, ATTRIBUTE_KEYS_LIMIT)
+        .await?;
+    Ok(Json(AttributeKeys {
+        attributes: keys
+            .into_iter()
+            .map(|(key, events)| AttributeKey { key, events })
+            .collect(),
+    }))
 }
 
 /// Bottleneck options.
