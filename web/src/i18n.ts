@@ -218,6 +218,9 @@ const en = {
   // analytics
   analytics: 'Analytics',
   funnel: 'Funnel',
+  evidence_cases: '{n} customers',
+  evidence_drop: '{pct} left here',
+  evidence_title: '{n} customers reached this touchpoint in the event log; {pct} of them ended their journey here.',
   funnel_steps: 'Steps (click to leave one out):',
   process_map: 'Process map',
   conversion_window: 'Conversion window',
@@ -451,6 +454,9 @@ const ko: Dict = {
   // analytics
   analytics: '분석',
   funnel: '퍼널',
+  evidence_cases: '고객 {n}명',
+  evidence_drop: '이탈 {pct}',
+  evidence_title: '이벤트 로그에서 고객 {n}명이 이 접점에 닿았고, 그중 {pct}가 여기서 여정을 마쳤습니다.',
   funnel_steps: '단계 (눌러서 빼거나 넣기):',
   process_map: '프로세스 맵',
   conversion_window: '전환 기간',

@@ -111,6 +111,15 @@ describe('web app against cxmap demo', { skip: skipReason, timeout: 240_000 }, (
       const report = await funnel(measured);
       const fmt = (n) => new Intl.NumberFormat('ko-KR').format(n);
 
+      // Every measured touchpoint shows its customers and drop-off on the map.
+      const volumes = await server.api('GET', `${analytics}/touchpoints`);
+      const badges = page.locator('[data-testid=tp-evidence]');
+      await until(async () => (await badges.count()) === volumes.touchpoints.length, { message: 'a badge per measured touchpoint' });
+      const firstVolume = volumes.touchpoints[0];
+      const dropPct = `${Math.round((100 * firstVolume.ended_here) / firstVolume.cases)}%`;
+      assert.equal((await badges.first().textContent()).replace(/\s+/g, ' '), `고객 ${fmt(firstVolume.cases)}명이탈 ${dropPct}`);
+      await page.screenshot({ path: join(RESULTS, 'editor-evidence-ko.png') });
+
       await page.click('[data-testid=open-analytics]');
       await page.waitForSelector('[data-testid=funnel-table]');
       const chips = page.locator('[data-testid=step-chip]');

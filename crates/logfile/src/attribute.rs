@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use cxmap_analytics::hash::FxBuild;
+
 /// For each case, the value of one column (CSV, Parquet) or attribute (XES) on the case's
 /// earliest event that has one; ties at one instant go to the event first in the file. An
 /// XES trace's own attribute comes before any of its events'. Empty text and nulls are no
@@ -15,8 +17,8 @@ pub struct CaseAttribute {
     column: String,
     /// Distinct values; segments are few, cases many.
     values: Vec<String>,
-    value_ids: HashMap<String, u32>,
-    by_case: HashMap<Box<str>, Earliest>,
+    value_ids: HashMap<String, u32, FxBuild>,
+    by_case: HashMap<Box<str>, Earliest, FxBuild>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -31,8 +33,8 @@ impl CaseAttribute {
         CaseAttribute {
             column: column.into(),
             values: Vec::new(),
-            value_ids: HashMap::new(),
-            by_case: HashMap::new(),
+            value_ids: HashMap::default(),
+            by_case: HashMap::default(),
         }
     }
 

@@ -759,19 +759,31 @@ pub(crate) fn read_case_attribute<R: ChunkReader + 'static>(
         .with_fields(fields)
         .build()
         .map_err(perr)?;
-    let column = attribute.column().to_owned();
+    // The projection keeps the file's column order; find each role's place in it once.
+    let place = |want: &str| {
+        projection
+            .get_fields()
+            .iter()
+            .position(|f| f.name() == want)
+            .ok_or_else(|| LogFileError::Parquet(format!("column `{want}` left the projection")))
+    };
+    let (case_at, ts_at, value_at) = (
+        place(&options.case_column)?,
+        place(&options.timestamp_column)?,
+        place(attribute.column())?,
+    );
     for row in reader.get_row_iter(Some(projection)).map_err(perr)? {
         let row = row.map_err(perr)?;
         let (mut case, mut timestamp, mut value) = (None, None, None);
-        for (name, field) in row.get_column_iter() {
+        for (at, (_, field)) in row.get_column_iter().enumerate() {
             // One column may play two roles (e.g. the case id as its own segment).
-            if *name == options.case_column {
+            if at == case_at {
                 case = field_text(field);
             }
-            if *name == options.timestamp_column {
+            if at == ts_at {
                 timestamp = field_ms(field, layout.timestamp.1);
             }
-            if *name == column {
+            if at == value_at {
                 value = field_text(field);
             }
         }
@@ -784,12 +796,13 @@ pub(crate) fn read_case_attribute<R: ChunkReader + 'static>(
 
 /// A value as text: strings as they are, numbers, booleans and dates in their usual
 /// notation; `None` for null and for bytes that are not UTF-8.
-fn field_text(field: &Field) -> Option<String> {
+fn field_text(field: &Field) -> Option<std::borrow::Cow<'_, str>> {
+    use std::borrow::Cow;
     match field {
         Field::Null => None,
-        Field::Str(s) => Some(s.clone()),
-        Field::Bytes(b) => std::str::from_utf8(b.data()).ok().map(str::to_owned),
-        other => Some(other.to_string()),
+        Field::Str(s) => Some(Cow::Borrowed(s)),
+        Field::Bytes(b) => std::str::from_utf8(b.data()).ok().map(Cow::Borrowed),
+        other => Some(Cow::Owned(other.to_string())),
     }
 }
 

@@ -366,6 +366,20 @@ async fn mapping_rules_map_events_and_unmapped_names_are_listed() {
         .await;
     assert_eq!(dfg["activities"], json!({"SNS 광고": 3, "모바일 결제": 4}));
     assert_eq!(dfg["end"], json!({"모바일 결제": 3}));
+    // The editor's badges: per mapped touchpoint in designed order, cases and where they ended.
+    let volumes = app
+        .get_json(&format!(
+            "/api/v1/journeys/{}/analytics/touchpoints",
+            journey.id
+        ))
+        .await;
+    assert_eq!(
+        volumes,
+        json!({"cases": 3, "touchpoints": [
+            {"id": tp(&journey, "SNS 광고"), "cases": 3, "ended_here": 0},
+            {"id": tp(&journey, "모바일 결제"), "cases": 3, "ended_here": 3},
+        ]})
+    );
 
     // A regex rule picks up the rest; the list of rules is oldest first.
     let r = app

@@ -5,7 +5,7 @@ import { LiveSession } from '../live';
 import { findTouchpoint, newTouchpoint, type JourneyOp } from '../ops';
 import { BASE, Link } from '../ui';
 import { Header, initials } from '../pages/home';
-import { JourneyGrid, stepStage, stepTouchpoint, type Sel } from './grid';
+import { JourneyGrid, stepStage, stepTouchpoint, type Sel, type TouchpointVolume } from './grid';
 import { ExportMenu, HelpDialog, MembersDialog, ShareDialog } from './dialogs';
 import { AnalyticsDialog } from './analytics';
 import { AuditTable, CommentsPanel, DetailsPanel, PersonasPanel, useComments, type MemberLite } from './side';
@@ -55,6 +55,17 @@ export function EditorPage({ journeyId, me }: { journeyId: string; me: Me }) {
     }
   };
   const [toast, setToast] = useState('');
+  // What the event log shows per touchpoint, refreshed each minute (events keep arriving).
+  const [volumes, setVolumes] = useState<Record<string, TouchpointVolume>>({});
+  useEffect(() => {
+    const load = () =>
+      api<{ touchpoints: ({ id: string } & TouchpointVolume)[] }>('GET', `/api/v1/journeys/${journeyId}/analytics/touchpoints`)
+        .then((r) => setVolumes(Object.fromEntries(r.touchpoints.map((v) => [v.id, v]))))
+        .catch(() => setVolumes({}));
+    load();
+    const timer = setInterval(load, 60_000);
+    return () => clearInterval(timer);
+  }, [journeyId]);
   const [workspace, setWorkspace] = useState<WorkspaceRole | null>(null);
   const [members, setMembers] = useState<MemberLite[]>([]);
   const j = s.view;
@@ -262,7 +273,8 @@ export function EditorPage({ journeyId, me }: { journeyId: string; me: Me }) {
             <div class="center-page"><p class="muted">{s.status === 'offline' ? t('offline') : t('loading')}</p></div>
           ) : view === 'map' ? (
             <JourneyGrid journey={j} readOnly={readOnly} sel={sel} peers={s.peers} mySession={s.me?.session}
-              commentCounts={commentCounts} commit={commit} select={select} openComments={openComments} extraLanes={extraLanes} />
+              commentCounts={commentCounts} commit={commit} select={select} openComments={openComments} extraLanes={extraLanes}
+              volumes={volumes} />
           ) : (
             <AuditTable journey={j} select={(x) => {
               select(x);

@@ -79,11 +79,38 @@ interface GridProps {
   openComments: (s: Sel) => void;
   /** Optional lanes to show besides the standard ones. */
   extraLanes?: { needs: boolean; expectations: boolean };
+  /** Measured volume per touchpoint id (from the event log), when there is any. */
+  volumes?: Record<string, TouchpointVolume>;
+}
+
+export interface TouchpointVolume {
+  cases: number;
+  ended_here: number;
+}
+
+/** Drop-off shares at or above this read as bad, at or below GOOD_DROP_OFF as good (as on the rendered map). */
+const BAD_DROP_OFF = 0.3;
+const GOOD_DROP_OFF = 0.1;
+
+/** A touchpoint's evidence: customers who reached it and the share who ended their journey there
+ * (not for the journey's last touchpoint, where ending is the goal). */
+function Evidence({ volume, last }: { volume?: TouchpointVolume; last: boolean }) {
+  if (!volume) return null;
+  const share = volume.cases > 0 ? volume.ended_here / volume.cases : 0;
+  const tone = share >= BAD_DROP_OFF ? 'bad' : share <= GOOD_DROP_OFF ? 'good' : 'neutral';
+  const pct = `${fmtNum(100 * share, 0)}%`;
+  return (
+    <div class="tp-evidence" data-testid="tp-evidence" title={t('evidence_title', { n: fmtNum(volume.cases, 0), pct })}>
+      <span>{t('evidence_cases', { n: fmtNum(volume.cases, 0) })}</span>
+      {!last && <span class={`drop ${tone}`}>{t('evidence_drop', { pct })}</span>}
+    </div>
+  );
 }
 
 export function JourneyGrid(p: GridProps) {
   const j = p.journey;
   const cols = columns(j);
+  const lastTouchpoint = j.stages.flatMap((st) => st.touchpoints).at(-1)?.id;
   const [drag, setDrag] = useState<{ kind: 'tp' | 'stage'; id: string } | null>(null);
   const [dropAt, setDropAt] = useState<string | null>(null);
 
@@ -331,6 +358,7 @@ export function JourneyGrid(p: GridProps) {
                     </span>
                   )}
                 </div>
+                <Evidence volume={p.volumes?.[tp.id]} last={tp.id === lastTouchpoint} />
               </div>
             </div>
           );

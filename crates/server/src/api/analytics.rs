@@ -10,7 +10,7 @@ use axum::response::Response;
 use cxmap_analytics::{
     self as analytics, Bottlenecks, Conformance, Dfg, FunnelReport, FunnelSpec, Variants,
 };
-use cxmap_domain::{Journey, JourneyId, Lang, Role};
+use cxmap_domain::{Journey, JourneyId, Lang, Role, TouchpointId};
 use cxmap_render::{ProcessActivity, ProcessEdge, ProcessMap};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
@@ -20,7 +20,7 @@ use crate::AppState;
 use crate::access;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiPath, ApiQuery, Principal};
-use crate::journey_events::{Naming, load_log, workspace_of};
+use crate::journey_events::{Naming, load_log, volumes, workspace_of};
 
 /// Which names the analysis uses.
 #[derive(Deserialize, IntoParams)]
@@ -227,6 +227,51 @@ pub async fn attributes(
         attributes: keys
             .into_iter()
             .map(|(key, events)| AttributeKey { key, events })
+            .collect(),
+    }))
+}
+
+/// Per touchpoint of the journey, what its mapped events show.
+#[derive(Serialize)]
+pub struct TouchpointVolumes {
+    /// Cases with at least one mapped event.
+    cases: u64,
+    /// Touchpoints with at least one mapped event, in designed order.
+    touchpoints: Vec<TouchpointVolumeRow>,
+}
+
+/// One touchpoint's volume and drop-off.
+#[derive(Serialize)]
+pub struct TouchpointVolumeRow {
+    id: TouchpointId,
+    /// Cases with at least one event mapped to the touchpoint.
+    cases: u64,
+    /// Cases whose last mapped event is at the touchpoint.
+    ended_here: u64,
+}
+
+/// Volume and drop-off per touchpoint: the badges of the map, as data.
+#[utoipa::path(get, path = "/api/v1/journeys/{id}/analytics/touchpoints", tag = "analytics",
+    params(("id" = JourneyId, Path)), responses((status = 200, body = Object)))]
+pub async fn touchpoints(
+    State(state): State<AppState>,
+    Principal(user): Principal,
+    ApiPath(id): ApiPath<JourneyId>,
+) -> ApiResult<Json<TouchpointVolumes>> {
+    let (journey, log) = journey_log(&state, &user, id, |_| Naming::TouchpointId).await?;
+    let mut volumes = volumes(&log);
+    Ok(Json(TouchpointVolumes {
+        cases: log.case_count() as u64,
+        touchpoints: journey
+            .touchpoints()
+            .filter_map(|(_, t)| {
+                let v = volumes.remove(&t.id)?;
+                Some(TouchpointVolumeRow {
+                    id: t.id,
+                    cases: v.cases,
+                    ended_here: v.ended_here,
+                })
+            })
             .collect(),
     }))
 }

@@ -124,6 +124,7 @@ fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(analytics::variants))
         .routes(routes!(analytics::funnel))
         .routes(routes!(analytics::attributes))
+        .routes(routes!(analytics::touchpoints))
         .routes(routes!(analytics::bottlenecks))
         .routes(routes!(analytics::conformance))
         .routes(routes!(analytics::process_map))
