@@ -100,7 +100,7 @@ pub struct FunnelArgs {
     window: i64,
     /// Also split the funnel by this column (CSV, Parquet) or attribute (XES, of the trace or
     /// its events): a case's segment is the value on its earliest event that has one, and cases
-    /// without one form the segment null. A plain CSV is then read by one thread.
+    /// without one form the segment null. A CSV or Parquet file is read a second time for it.
     #[arg(long, value_name = "COLUMN")]
     segment: Option<String>,
 }

@@ -170,12 +170,59 @@ fn column_index(names: &[String], want: &str) -> Result<usize, LogFileError> {
 /// Reads a CSV log. `size_hint` is the input size in bytes, for pre-sizing. With `segment`,
 /// its column is collected per case as well.
 pub(crate) fn read_csv<R: BufRead>(
-    mut input: R,
+    input: R,
     size_hint: u64,
     options: &ReadOptions,
     gzip: bool,
-    mut segment: Option<&mut CaseAttribute>,
+    segment: Option<&mut CaseAttribute>,
 ) -> Result<EventLog, LogFileError> {
+    // ~40 bytes per event is typical; over-reserving only costs address space.
+    let builder =
+        EventLogBuilder::with_capacity(usize::try_from(size_hint / 40).unwrap_or(0).min(1 << 26));
+    let mut sink = Sink {
+        events: Some(builder),
+        segment,
+    };
+    scan_csv(input, options, gzip, &mut sink)?;
+    Ok(sink.events.map(EventLogBuilder::finish).unwrap_or_default())
+}
+
+/// Collects `segment`'s column per case from a plain CSV file, events aside: the pass that
+/// follows the parallel read of the same file's events.
+pub(crate) fn read_csv_segment(
+    path: &std::path::Path,
+    options: &ReadOptions,
+    segment: &mut CaseAttribute,
+) -> Result<(), LogFileError> {
+    let io = |source| LogFileError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut sink = Sink {
+        events: None,
+        segment: Some(segment),
+    };
+    scan_csv(
+        std::io::BufReader::with_capacity(1 << 20, file),
+        options,
+        false,
+        &mut sink,
+    )
+}
+
+/// What a sequential pass collects: the events, a segment column, or both.
+struct Sink<'s> {
+    events: Option<EventLogBuilder>,
+    segment: Option<&'s mut CaseAttribute>,
+}
+
+fn scan_csv<R: BufRead>(
+    mut input: R,
+    options: &ReadOptions,
+    gzip: bool,
+    sink: &mut Sink<'_>,
+) -> Result<(), LogFileError> {
     let limit = options.max_line_bytes;
     // The csv crate reports a record's line as the line of the previous
     // record's terminator when that is CRLF (the `\n` is consumed with the
@@ -209,16 +256,16 @@ pub(crate) fn read_csv<R: BufRead>(
         .clone();
     let names = header_names(&headers, &mut decoder)?;
     let ci = column_index(&names, &options.case_column)?;
-    let ai = column_index(&names, &options.activity_column)?;
+    let ai = match &sink.events {
+        Some(_) => Some(column_index(&names, &options.activity_column)?),
+        None => None,
+    };
     let ti = column_index(&names, &options.timestamp_column)?;
-    let si = match &segment {
+    let si = match &sink.segment {
         Some(s) => Some(column_index(&names, s.column())?),
         None => None,
     };
 
-    // ~40 bytes per event is typical; over-reserving only costs address space.
-    let mut builder =
-        EventLogBuilder::with_capacity(usize::try_from(size_hint / 40).unwrap_or(0).min(1 << 26));
     let mut rec = csv::ByteRecord::new();
     while rdr
         .read_byte_record(&mut rec)
@@ -234,8 +281,17 @@ pub(crate) fn read_csv<R: BufRead>(
                 field: name.to_owned(),
             })
         };
+        // A short row has no segment value rather than an error: the column is optional data.
+        let value = match si.and_then(|si| rec.get(si)) {
+            Some(raw) => {
+                decoder.decode(raw, line, sink.segment.as_ref().map_or("", |s| s.column()))?
+            }
+            None => Cow::Borrowed(""),
+        };
+        if sink.events.is_none() && value.is_empty() {
+            continue;
+        }
         let case_raw = get(ci, &options.case_column)?;
-        let act_raw = get(ai, &options.activity_column)?;
         let ts_raw = get(ti, &options.timestamp_column)?;
         let case = decoder.decode(case_raw, line, &options.case_column)?;
         if case.is_empty() {
@@ -244,7 +300,6 @@ pub(crate) fn read_csv<R: BufRead>(
                 field: options.case_column.clone(),
             });
         }
-        let activity = decoder.decode(act_raw, line, &options.activity_column)?;
         let ts = std::str::from_utf8(ts_raw)
             .ok()
             .and_then(parse_timestamp_ms)
@@ -253,16 +308,16 @@ pub(crate) fn read_csv<R: BufRead>(
                 field: options.timestamp_column.clone(),
                 value: String::from_utf8_lossy(ts_raw).chars().take(100).collect(),
             })?;
-        if let (Some(attribute), Some(si)) = (segment.as_deref_mut(), si) {
-            // A short row has no value here rather than an error: the column is optional data.
-            if let Some(raw) = rec.get(si) {
-                let value = decoder.decode(raw, line, attribute.column())?;
-                attribute.offer(&case, ts, &value);
-            }
+        if let Some(segment) = sink.segment.as_deref_mut() {
+            segment.offer(&case, ts, &value);
         }
-        builder.push(&case, &activity, ts)?;
+        if let (Some(builder), Some(ai)) = (sink.events.as_mut(), ai) {
+            let act_raw = get(ai, &options.activity_column)?;
+            let activity = decoder.decode(act_raw, line, &options.activity_column)?;
+            builder.push(&case, &activity, ts)?;
+        }
     }
-    Ok(builder.finish())
+    Ok(())
 }
 
 /// Reads a plain (uncompressed) CSV file, in parallel byte ranges when it is

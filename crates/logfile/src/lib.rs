@@ -254,8 +254,8 @@ pub fn read_path(
 
 /// Reads a log file as [`read_path`] does and collects `segment`'s column (CSV, Parquet) or
 /// attribute (XES) per case. A missing CSV or Parquet column is an error; an XES attribute
-/// that no trace or event has leaves every case without a value. A plain CSV file is then
-/// read by one thread, and a Parquet file twice (the second time row by row).
+/// that no trace or event has leaves every case without a value. A plain CSV or Parquet file
+/// is read a second time, by one thread and for the segment only.
 pub fn read_path_with_segment(
     path: &Path,
     options: &ReadOptions,
@@ -310,9 +310,13 @@ fn read_path_collecting(
         Some(f) => f == Format::Csv && !head.starts_with(&[0x1f, 0x8b]),
         None => !head.starts_with(&[0x1f, 0x8b]) && sniff(head) == Format::Csv,
     };
-    if plain_csv && segment.is_none() {
+    if plain_csv {
         drop(file);
-        return csvlog::read_csv_file(path, size, options, progress);
+        let log = csvlog::read_csv_file(path, size, options, progress)?;
+        if let Some(segment) = segment {
+            csvlog::read_csv_segment(path, options, segment)?;
+        }
+        return Ok(log);
     }
     file.rewind().map_err(named)?;
     name_io_errors(read_collecting(file, size, options, segment, progress))

@@ -19,9 +19,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use cxmap_analytics::{EventLog, RadixBuilder};
 use parquet::basic::{ConvertedType, LogicalType, TimeUnit, Type as PhysicalType};
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
-use parquet::data_type::{ByteArrayType, DataType, Int32Type, Int64Type, Int96Type};
+use parquet::data_type::{
+    BoolType, ByteArrayType, DataType, DoubleType, FloatType, Int32Type, Int64Type, Int96Type,
+};
 use parquet::file::reader::{ChunkReader, FileReader, RowGroupReader, SerializedFileReader};
-use parquet::record::Field;
 use parquet::schema::types::ColumnDescriptor;
 
 use crate::attribute::CaseAttribute;
@@ -436,6 +437,39 @@ enum TsCol {
 }
 
 impl TsCol {
+    fn open(column: (ColumnReader, i16), kind: TsKind) -> Result<Self, LogFileError> {
+        Ok(match kind {
+            TsKind::Int64 { per_ms } => TsCol::Int64(typed!(column, Int64ColumnReader)?, per_ms),
+            TsKind::Int96 => TsCol::Int96(typed!(column, Int96ColumnReader)?),
+            TsKind::Date => TsCol::Date(typed!(column, Int32ColumnReader)?),
+            TsKind::Text => TsCol::Text(typed!(column, ByteArrayColumnReader)?),
+        })
+    }
+
+    /// Row `i` of the batch in milliseconds (rows in order): `None` for a null, an error
+    /// message for a value that is no timestamp.
+    #[inline]
+    fn ms(&mut self, i: usize) -> Option<Result<i64, String>> {
+        Some(match self {
+            TsCol::Int64(c, per_ms) => Ok(c.value(i)?.div_euclid(*per_ms)),
+            TsCol::Int96(c) => int96_ms(c.value(i)?.data())
+                .ok_or_else(|| "is an INT96 timestamp out of range".to_owned()),
+            TsCol::Date(c) => Ok(i64::from(*c.value(i)?) * 86_400_000),
+            TsCol::Text(c) => {
+                let v = c.value(i)?.data();
+                parse_timestamp_bytes(v).ok_or_else(|| {
+                    format!(
+                        "is not a timestamp: {:?}",
+                        String::from_utf8_lossy(v)
+                            .chars()
+                            .take(100)
+                            .collect::<String>()
+                    )
+                })
+            }
+        })
+    }
+
     /// Decodes the next `n` rows.
     fn fill(&mut self, n: usize) -> Result<usize, LogFileError> {
         match self {
@@ -499,14 +533,7 @@ fn read_groups<R: ChunkReader + 'static>(
             CaseKind::Int64 => CaseCol::Int64(typed!(column(ci)?, Int64ColumnReader)?),
         };
         let mut act = TextCol::open(rg.as_ref(), layout.activity, max_def(layout.activity))?;
-        let mut ts = match tk {
-            TsKind::Int64 { per_ms } => {
-                TsCol::Int64(typed!(column(ti)?, Int64ColumnReader)?, per_ms)
-            }
-            TsKind::Int96 => TsCol::Int96(typed!(column(ti)?, Int96ColumnReader)?),
-            TsKind::Date => TsCol::Date(typed!(column(ti)?, Int32ColumnReader)?),
-            TsKind::Text => TsCol::Text(typed!(column(ti)?, ByteArrayColumnReader)?),
-        };
+        let mut ts = TsCol::open(column(ti)?, tk)?;
         let mut case_dictionary = CaseDictionary::default();
         let mut activities = ActivityDictionary::default();
         loop {
@@ -606,38 +633,13 @@ fn read_groups<R: ChunkReader + 'static>(
                     }
                 };
                 let tcol = &options.timestamp_column;
-                let t =
-                    match &mut ts {
-                        TsCol::Int64(c, per_ms) => c.value(i).map(|&v| v.div_euclid(*per_ms)),
-                        TsCol::Int96(c) => match c.value(i) {
-                            None => None,
-                            Some(v) => Some(int96_ms(v.data()).ok_or_else(|| {
-                                LogFileError::ParquetValue {
-                                    row,
-                                    column: tcol.clone(),
-                                    message: "is an INT96 timestamp out of range".into(),
-                                }
-                            })?),
-                        },
-                        TsCol::Date(c) => c.value(i).map(|&d| i64::from(d) * 86_400_000),
-                        TsCol::Text(c) => match c.value(i) {
-                            None => None,
-                            Some(v) => Some(parse_timestamp_bytes(v.data()).ok_or_else(|| {
-                                LogFileError::ParquetValue {
-                                    row,
-                                    column: tcol.clone(),
-                                    message: format!(
-                                        "is not a timestamp: {:?}",
-                                        String::from_utf8_lossy(v.data())
-                                            .chars()
-                                            .take(100)
-                                            .collect::<String>()
-                                    ),
-                                }
-                            })?),
-                        },
+                let t = ts.ms(i).ok_or_else(|| null(tcol))?.map_err(|message| {
+                    LogFileError::ParquetValue {
+                        row,
+                        column: tcol.clone(),
+                        message,
                     }
-                    .ok_or_else(|| null(tcol))?;
+                })?;
                 builder.push_code(case_id, code, t)?;
                 case_dictionary.record(entry);
             }
@@ -731,93 +733,126 @@ where
     Ok(log)
 }
 
-/// Collects `attribute`'s column per case: a second pass over the file, row by row, for a
-/// funnel split by segment (the columnar pass above keeps three columns only). Rows the
-/// columnar pass refuses (a null case id or timestamp) are skipped here.
+/// Collects `attribute`'s column per case: a second pass over the file, row group by row group,
+/// for a funnel split by segment (the parallel pass keeps three columns only). Rows that pass
+/// refuses (a null or bad case id or timestamp) have no value here.
 pub(crate) fn read_case_attribute<R: ChunkReader + 'static>(
     input: R,
     options: &ReadOptions,
     attribute: &mut CaseAttribute,
 ) -> Result<(), LogFileError> {
     let reader = SerializedFileReader::new(input).map_err(perr)?;
-    let meta = reader.metadata().file_metadata();
-    let layout = layout(meta.schema_descr().columns(), options)?;
-    find_column(meta.schema_descr().columns(), attribute.column())?;
-    let wanted = [
-        options.case_column.as_str(),
-        options.timestamp_column.as_str(),
-        attribute.column(),
-    ];
-    let root = meta.schema();
-    let fields = root
-        .get_fields()
-        .iter()
-        .filter(|f| wanted.contains(&f.name()))
-        .cloned()
-        .collect();
-    let projection = parquet::schema::types::Type::group_type_builder(root.name())
-        .with_fields(fields)
-        .build()
-        .map_err(perr)?;
-    // The projection keeps the file's column order; find each role's place in it once.
-    let place = |want: &str| {
-        projection
-            .get_fields()
-            .iter()
-            .position(|f| f.name() == want)
-            .ok_or_else(|| LogFileError::Parquet(format!("column `{want}` left the projection")))
-    };
-    let (case_at, ts_at, value_at) = (
-        place(&options.case_column)?,
-        place(&options.timestamp_column)?,
-        place(attribute.column())?,
-    );
-    for row in reader.get_row_iter(Some(projection)).map_err(perr)? {
-        let row = row.map_err(perr)?;
-        let (mut case, mut timestamp, mut value) = (None, None, None);
-        for (at, (_, field)) in row.get_column_iter().enumerate() {
-            // One column may play two roles (e.g. the case id as its own segment).
-            if at == case_at {
-                case = field_text(field);
+    let schema = reader.metadata().file_metadata().schema_descr_ptr();
+    let layout = layout(schema.columns(), options)?;
+    let (vi, value_column) = find_column(schema.columns(), attribute.column())?;
+    let value_type = value_column.physical_type();
+    if !matches!(
+        value_type,
+        PhysicalType::BYTE_ARRAY
+            | PhysicalType::BOOLEAN
+            | PhysicalType::INT32
+            | PhysicalType::INT64
+            | PhysicalType::FLOAT
+            | PhysicalType::DOUBLE
+    ) {
+        return Err(LogFileError::ColumnType {
+            column: attribute.column().to_owned(),
+            found: type_name(value_column),
+            expected: "a string, number or boolean",
+        });
+    }
+    let max_def = |i: usize| schema.column(i).max_def_level();
+    let (ci, ck) = layout.case;
+    let (ti, tk) = layout.timestamp;
+    let (mut case_text, mut value_text) = (String::new(), String::new());
+    for g in 0..reader.num_row_groups() {
+        let rg = reader.get_row_group(g).map_err(perr)?;
+        let column = |i: usize| -> Result<(ColumnReader, i16), LogFileError> {
+            Ok((rg.get_column_reader(i).map_err(perr)?, max_def(i)))
+        };
+        let mut case = match ck {
+            CaseKind::Text => Scalar::Text(typed!(column(ci)?, ByteArrayColumnReader)?),
+            CaseKind::Int32 => Scalar::Int32(typed!(column(ci)?, Int32ColumnReader)?),
+            CaseKind::Int64 => Scalar::Int64(typed!(column(ci)?, Int64ColumnReader)?),
+        };
+        let mut ts = TsCol::open(column(ti)?, tk)?;
+        let mut value = Scalar::open(column(vi)?)?;
+        loop {
+            let n = ts.fill(BATCH)?;
+            if n == 0 {
+                break;
             }
-            if at == ts_at {
-                timestamp = field_ms(field, layout.timestamp.1);
+            if case.fill(n)? != n || value.fill(n)? != n {
+                return Err(LogFileError::Parquet(format!(
+                    "row group {g}: columns have different numbers of rows"
+                )));
             }
-            if at == value_at {
-                value = field_text(field);
+            for i in 0..n {
+                let t = ts.ms(i);
+                let case_id = case.text(i, &mut case_text);
+                if let (Some(Ok(t)), Some(case_id), Some(v)) =
+                    (t, case_id, value.text(i, &mut value_text))
+                {
+                    attribute.offer(case_id, t, v);
+                }
             }
-        }
-        if let (Some(case), Some(timestamp), Some(value)) = (case, timestamp, value) {
-            attribute.offer(&case, timestamp, &value);
         }
     }
     Ok(())
 }
 
-/// A value as text: strings as they are, numbers, booleans and dates in their usual
-/// notation; `None` for null and for bytes that are not UTF-8.
-fn field_text(field: &Field) -> Option<std::borrow::Cow<'_, str>> {
-    use std::borrow::Cow;
-    match field {
-        Field::Null => None,
-        Field::Str(s) => Some(Cow::Borrowed(s)),
-        Field::Bytes(b) => std::str::from_utf8(b.data()).ok().map(Cow::Borrowed),
-        other => Some(Cow::Owned(other.to_string())),
-    }
+/// A column of strings, numbers or booleans read as text.
+enum Scalar {
+    Text(Col<ByteArrayType>),
+    Bool(Col<BoolType>),
+    Int32(Col<Int32Type>),
+    Int64(Col<Int64Type>),
+    Float(Col<FloatType>),
+    Double(Col<DoubleType>),
 }
 
-/// A timestamp as milliseconds, as the columnar pass reads it; only the order within a case
-/// matters here.
-fn field_ms(field: &Field, kind: TsKind) -> Option<i64> {
-    match (field, kind) {
-        (Field::TimestampMillis(ms), _) => Some(*ms),
-        (Field::TimestampMicros(us), _) => Some(us.div_euclid(1_000)),
-        (Field::Long(n), TsKind::Int64 { per_ms }) => Some(n.div_euclid(per_ms)),
-        (Field::Date(days) | Field::Int(days), TsKind::Date) => {
-            i64::from(*days).checked_mul(86_400_000)
+impl Scalar {
+    fn open(column: (ColumnReader, i16)) -> Result<Self, LogFileError> {
+        Ok(match column {
+            (ColumnReader::ByteArrayColumnReader(r), d) => Scalar::Text(Col::new(r, d)),
+            (ColumnReader::BoolColumnReader(r), d) => Scalar::Bool(Col::new(r, d)),
+            (ColumnReader::Int32ColumnReader(r), d) => Scalar::Int32(Col::new(r, d)),
+            (ColumnReader::Int64ColumnReader(r), d) => Scalar::Int64(Col::new(r, d)),
+            (ColumnReader::FloatColumnReader(r), d) => Scalar::Float(Col::new(r, d)),
+            (ColumnReader::DoubleColumnReader(r), d) => Scalar::Double(Col::new(r, d)),
+            _ => {
+                return Err(LogFileError::Parquet(
+                    "column type changed between row groups".into(),
+                ));
+            }
+        })
+    }
+
+    fn fill(&mut self, n: usize) -> Result<usize, LogFileError> {
+        match self {
+            Scalar::Text(c) => c.fill(n),
+            Scalar::Bool(c) => c.fill(n),
+            Scalar::Int32(c) => c.fill(n),
+            Scalar::Int64(c) => c.fill(n),
+            Scalar::Float(c) => c.fill(n),
+            Scalar::Double(c) => c.fill(n),
         }
-        (Field::Str(s), TsKind::Text) => crate::parse_timestamp_ms(s),
-        (Field::Bytes(b), TsKind::Text) => parse_timestamp_bytes(b.data()),
-        _ => None,
+    }
+
+    /// Row `i` as text (numbers and booleans written out into `buf`); `None` for a null or a
+    /// string that is not UTF-8.
+    fn text<'a>(&'a mut self, i: usize, buf: &'a mut String) -> Option<&'a str> {
+        use std::fmt::Write;
+        buf.clear();
+        let written = match self {
+            Scalar::Text(c) => return c.value(i).and_then(|v| std::str::from_utf8(v.data()).ok()),
+            Scalar::Bool(c) => c.value(i).map(|v| write!(buf, "{v}")),
+            Scalar::Int32(c) => c.value(i).map(|v| write!(buf, "{v}")),
+            Scalar::Int64(c) => c.value(i).map(|v| write!(buf, "{v}")),
+            Scalar::Float(c) => c.value(i).map(|v| write!(buf, "{v}")),
+            Scalar::Double(c) => c.value(i).map(|v| write!(buf, "{v}")),
+        };
+        written?.ok()?;
+        Some(buf)
     }
 }
