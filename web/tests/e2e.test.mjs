@@ -147,6 +147,21 @@ describe('web app against cxmap demo', { skip: skipReason, timeout: 240_000 }, (
       await page.mouse.move(0, 0);
       await page.screenshot({ path: join(RESULTS, 'analytics-funnel-ko.png') });
 
+      // Diagnosis: the designed touchpoints against what customers did, and the slowest transitions.
+      const conformance = await server.api('GET', `${analytics}/conformance`);
+      const slowest = (await server.api('GET', `${analytics}/bottlenecks?top=10&min_count=10`)).by_median;
+      assert.ok(slowest.length > 0);
+      await page.click('[data-testid=tab-diagnosis]');
+      await page.waitForSelector('[data-testid=bottleneck-table]');
+      const steps = page.locator('[data-testid=conformance-table] tbody tr');
+      assert.equal(await steps.count(), conformance.steps.length);
+      const firstStep = (await steps.first().textContent()).replace(/\s+/g, ' ');
+      assert.ok(firstStep.startsWith(`${conformance.steps[0].activity}${fmt(conformance.steps[0].in_order)}`), firstStep);
+      const slow = page.locator('[data-testid=bottleneck-table] tbody tr');
+      assert.equal(await slow.count(), slowest.length);
+      assert.ok((await slow.first().textContent()).includes(`${slowest[0].from} → ${slowest[0].to}`));
+      await page.screenshot({ path: join(RESULTS, 'analytics-diagnosis-ko.png') });
+
       await page.click('[data-testid=tab-process]');
       await until(() => page.$eval('[data-testid=process-map]', (img) => img.complete && img.naturalWidth > 0), {
         timeout: 10_000, message: 'the process map image to load',

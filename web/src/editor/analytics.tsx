@@ -45,14 +45,17 @@ function duration(seconds: number | null): string {
 
 /** `touchpoints`: the journey's touchpoint names in designed order, the funnel's candidate steps. */
 export function AnalyticsDialog({ journeyId, touchpoints, onClose }: { journeyId: string; touchpoints: string[]; onClose: () => void }) {
-  const [tab, setTab] = useState<'funnel' | 'process'>('funnel');
+  const [tab, setTab] = useState<'funnel' | 'diagnosis' | 'process'>('funnel');
   return (
     <Modal title={t('analytics')} onClose={onClose} wide>
       <div class="tabs analytics-tabs" role="tablist">
         <button role="tab" class={`tab ${tab === 'funnel' ? 'on' : ''}`} data-testid="tab-funnel" onClick={() => setTab('funnel')}>{t('funnel')}</button>
+        <button role="tab" class={`tab ${tab === 'diagnosis' ? 'on' : ''}`} data-testid="tab-diagnosis" onClick={() => setTab('diagnosis')}>{t('diagnosis')}</button>
         <button role="tab" class={`tab ${tab === 'process' ? 'on' : ''}`} data-testid="tab-process" onClick={() => setTab('process')}>{t('process_map')}</button>
       </div>
-      {tab === 'funnel' ? <FunnelView journeyId={journeyId} touchpoints={touchpoints} /> : <ProcessMapView journeyId={journeyId} />}
+      {tab === 'funnel' && <FunnelView journeyId={journeyId} touchpoints={touchpoints} />}
+      {tab === 'diagnosis' && <DiagnosisView journeyId={journeyId} />}
+      {tab === 'process' && <ProcessMapView journeyId={journeyId} />}
     </Modal>
   );
 }
@@ -181,6 +184,107 @@ function FunnelView({ journeyId, touchpoints }: { journeyId: string; touchpoints
 function Bar({ part, whole }: { part: number; whole: number }) {
   const width = whole > 0 ? Math.round((100 * part) / whole) : 0;
   return <div class="funnel-bar" aria-hidden="true"><div style={{ width: `${width}%` }} /></div>;
+}
+
+interface Conformance {
+  cases: number;
+  fitness: number;
+  conforming_cases: number;
+  steps: { activity: string; in_order: number; skipped: number; out_of_order: number }[];
+  off_design_events: Record<string, number>;
+  off_design_cases: Record<string, number>;
+}
+interface EdgeTiming {
+  from: string;
+  to: string;
+  count: number;
+  mean_seconds: number;
+  median_seconds: number;
+  max_seconds: number;
+}
+
+/** Transitions seen fewer times than this are too thin to call a bottleneck. */
+const BOTTLENECK_MIN_COUNT = 10;
+
+/** Where the observed journeys leave the design, and the slowest transitions between touchpoints. */
+function DiagnosisView({ journeyId }: { journeyId: string }) {
+  const base = `/api/v1/journeys/${journeyId}/analytics`;
+  const [conformance, setConformance] = useState<Conformance | null>(null);
+  const [slowest, setSlowest] = useState<EdgeTiming[] | null>(null);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    const fail = (e: unknown) => setError(e instanceof ApiError ? e.message : String(e));
+    api<Conformance>('GET', `${base}/conformance`).then(setConformance).catch(fail);
+    api<{ by_median: EdgeTiming[] }>('GET', `${base}/bottlenecks?top=10&min_count=${BOTTLENECK_MIN_COUNT}`)
+      .then((b) => setSlowest(b.by_median))
+      .catch(fail);
+  }, [journeyId]);
+  if (error) return <div class="error">{t('err_generic', { msg: error })}</div>;
+  if (!conformance || !slowest) return <p class="muted">{t('loading')}</p>;
+  if (conformance.cases === 0) return <p class="muted" data-testid="diagnosis-empty">{t('no_events')}</p>;
+  const offDesign = Object.entries(conformance.off_design_cases).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const n = conformance.cases;
+  return (
+    <div class="diagnosis-view" data-testid="diagnosis-view">
+      <h3>{t('conformance')}</h3>
+      <p class="muted small">
+        {t('conformance_summary', { fitness: fmtNum(conformance.fitness, 2), n: fmtNum(conformance.conforming_cases, 0), pct: pct(conformance.conforming_cases, n) })}
+      </p>
+      <table class="table" data-testid="conformance-table">
+        <thead>
+          <tr>
+            <th>{t('col_touchpoint')}</th>
+            <th class="num">{t('in_order')}</th>
+            <th class="num">{t('skipped')}</th>
+            <th class="num">{t('out_of_order')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {conformance.steps.map((s) => (
+            <tr>
+              <td>{s.activity}</td>
+              <td class="num"><Bar part={s.in_order} whole={n} />{fmtNum(s.in_order, 0)} <span class="muted">{pct(s.in_order, n)}</span></td>
+              <td class="num">{fmtNum(s.skipped, 0)} <span class="muted">{pct(s.skipped, n)}</span></td>
+              <td class="num">{fmtNum(s.out_of_order, 0)} <span class="muted">{pct(s.out_of_order, n)}</span></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {offDesign.length > 0 && (
+        <p class="small" data-testid="off-design">
+          <b>{t('off_design')}</b>{' '}
+          {offDesign.map(([name, cases]) => `${name} (${t('cases_n', { n: fmtNum(cases, 0) })})`).join(' · ')}
+        </p>
+      )}
+      <h3>{t('bottlenecks')}</h3>
+      {slowest.length === 0 ? (
+        <p class="muted">{t('no_bottlenecks', { n: BOTTLENECK_MIN_COUNT })}</p>
+      ) : (
+        <table class="table" data-testid="bottleneck-table">
+          <thead>
+            <tr>
+              <th>{t('transition')}</th>
+              <th class="num">{t('times')}</th>
+              <th class="num">{t('median_time')}</th>
+              <th class="num">{t('mean_time')}</th>
+              <th class="num">{t('max_time')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {slowest.map((e) => (
+              <tr>
+                <td>{e.from} → {e.to}</td>
+                <td class="num">{fmtNum(e.count, 0)}</td>
+                <td class="num">{duration(e.median_seconds)}</td>
+                <td class="num">{duration(e.mean_seconds)}</td>
+                <td class="num">{duration(e.max_seconds)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
 }
 
 function ProcessMapView({ journeyId }: { journeyId: string }) {
