@@ -421,6 +421,7 @@ describe('web app against cxmap demo', { skip: skipReason, timeout: 240_000 }, (
       await page.focus(`[data-testid=stage][data-id="${s1.id}"] [data-testid=stage-right]`);
       await page.keyboard.press('Enter');
       await page.click(`[data-testid=touchpoint][data-id="${movable.id}"] .tp-channel`);
+      await page.waitForSelector(`[data-testid=touchpoint][data-id="${movable.id}"].selected`);
       await page.keyboard.press('Alt+ArrowLeft');
       await page.keyboard.press('ArrowUp');
       await until(async () => (await pageMap(page)).pending === 0, { message: 'saved' });

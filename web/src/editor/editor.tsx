@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, useCallback } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useState, useCallback } from 'preact/hooks';
 import { t, type Key } from '../i18n';
 import { api, atLeast, type Me, type WorkspaceRole } from '../api';
 import { LiveSession } from '../live';
@@ -112,7 +112,9 @@ export function EditorPage({ journeyId, me }: { journeyId: string; me: Me }) {
     setPanel('comments');
   };
 
-  useEffect(() => {
+  // A layout effect: the handler that knows the new selection is in place as soon as the
+  // selection shows, so a key pressed right after a click acts on what was clicked.
+  useLayoutEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const el = e.target as HTMLElement;
       const typing = el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
